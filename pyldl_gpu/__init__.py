@@ -1,0 +1,60 @@
+"""pyldl_gpu: a teaching-grade, fast deep-learning library with hand-written backward passes,
+running the same code on NumPy (cpu) and CuPy (cuda). ``import pyldl_gpu as nn`` reads well."""
+
+from .activations import Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, log_softmax, softmax
+from .backends import (
+    asarray,
+    cuda_is_available,
+    default_dtype,
+    device,
+    floatx,
+    get_device,
+    manual_seed,
+    set_default_dtype,
+    set_device,
+    synchronize,
+    to_numpy,
+    xp,
+)
+from .containers import AutoEncoder, Sequential
+from .exceptions import (
+    CheckpointError,
+    CudaUnavailableError,
+    DeviceError,
+    DTypeError,
+    GradcheckError,
+    NonFiniteLossError,
+    PyldlError,
+    ShapeError,
+)
+from .labels import one_hot
+from .layers import Linear
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    KLSparsity,
+    Loss,
+    MAELoss,
+    MSELoss,
+    NLLLoss,
+    RMSELoss,
+)
+from .metrics import accuracy
+from .module import Module, Parameter
+from .optim import SGD, Adam, AdamW, CosineAnnealingLR, ExponentialLR, RMSProp, StepLR
+from .testing import gradcheck
+from .training import EarlyStopping, History, Optim, evaluate, load, predict, save
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD", "Adam", "AdamW", "AutoEncoder", "BCELoss", "BCEWithLogitsLoss", "CheckpointError", "CosineAnnealingLR",
+    "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DeviceError", "EarlyStopping", "ExponentialLR",
+    "GradcheckError", "History", "Identity", "KLSparsity", "LeakyReLU", "Linear", "LogSoftmax", "Loss", "MAELoss",
+    "MSELoss", "Module", "NLLLoss", "NonFiniteLossError", "Optim", "Parameter", "PyldlError", "RMSELoss",
+    "RMSProp", "ReLU", "Sequential", "ShapeError", "Sigmoid", "Softmax", "StepLR", "Tanh", "accuracy", "asarray",
+    "cuda_is_available", "default_dtype", "device", "evaluate", "floatx", "get_device", "gradcheck", "load",
+    "log_softmax", "manual_seed", "one_hot", "predict", "save", "set_default_dtype", "set_device", "softmax",
+    "synchronize", "to_numpy", "xp",
+]

@@ -1,0 +1,130 @@
+"""Activations as parameter-free modules. Each backward reuses the cached forward output when it is
+called for the same x (the usual case), so nothing is computed twice."""
+
+from __future__ import annotations
+
+from . import backends
+from .module import Module
+
+
+class _Activation(Module):
+    def forward(self, x):
+        backends.require_array(x, repr(self))
+        return self._apply(x)
+
+    def _apply(self, x):
+        raise NotImplementedError
+
+    def _out(self, x):
+        y = self._cached_output(x)
+        return self._apply(x) if y is None else y
+
+
+class Identity(_Activation):
+    """y = x."""
+
+    def _apply(self, x):
+        return x
+
+    def backward_delta(self, x, delta):
+        return delta
+
+
+class ReLU(_Activation):
+    """y = max(x, 0)."""
+
+    def _apply(self, x):
+        return backends.xp().maximum(x, 0)
+
+    def backward_delta(self, x, delta):
+        return delta * (x > 0)
+
+
+class LeakyReLU(_Activation):
+    """y = x for x > 0, alpha * x otherwise."""
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def _apply(self, x):
+        return backends.xp().where(x > 0, x, x * self.alpha)
+
+    def backward_delta(self, x, delta):
+        return backends.xp().where(x > 0, delta, delta * self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Tanh(_Activation):
+    """y = tanh(x); dy/dx = 1 - y^2."""
+
+    def _apply(self, x):
+        return backends.xp().tanh(x)
+
+    def backward_delta(self, x, delta):
+        y = self._out(x)
+        g = y * y
+        backends.xp().subtract(1.0, g, out=g)
+        g *= delta
+        return g
+
+
+class Sigmoid(_Activation):
+    """y = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2: no overflow for any x."""
+
+    def _apply(self, x):
+        y = backends.xp().tanh(x * 0.5)
+        y *= 0.5
+        y += 0.5
+        return y
+
+    def backward_delta(self, x, delta):
+        y = self._out(x)
+        g = 1.0 - y
+        g *= y
+        g *= delta
+        return g
+
+
+def softmax(x, axis: int = -1):
+    """Numerically stable softmax along ``axis``."""
+    xp = backends.xp()
+    e = x - x.max(axis=axis, keepdims=True)
+    xp.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def log_softmax(x, axis: int = -1):
+    """Numerically stable log-softmax along ``axis``."""
+    xp = backends.xp()
+    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
+
+
+class Softmax(_Activation):
+    """Softmax over the last axis."""
+
+    def _apply(self, x):
+        return softmax(x)
+
+    def backward_delta(self, x, delta):
+        s = self._out(x)
+        g = delta - (delta * s).sum(axis=-1, keepdims=True)
+        g *= s
+        return g
+
+
+class LogSoftmax(_Activation):
+    """log(softmax(x)) over the last axis, without forming softmax's small numbers."""
+
+    def _apply(self, x):
+        return log_softmax(x)
+
+    def backward_delta(self, x, delta):
+        s = backends.xp().exp(self._out(x))
+        s *= delta.sum(axis=-1, keepdims=True)
+        return delta - s

@@ -1,0 +1,44 @@
+"""Linear (fully connected) layer."""
+
+from __future__ import annotations
+
+from .. import backends
+from ..init import initialise
+from ..module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x @ W + b.   x: (batch, in_features) -> (batch, out_features); W: (in, out), b: (out,).
+
+    init: 'xavier' (Glorot uniform, default), 'he', 'uniform' (+-1/sqrt(in), the seed reports'), 'normal'.
+    Biases start at zero; ``bias=False`` leaves ``self.bias`` None."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init: str = "xavier") -> None:
+        super().__init__()
+        if in_features < 1 or out_features < 1:
+            raise ValueError(f"Linear: sizes must be positive, got ({in_features}, {out_features})")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        self.weight = Parameter(initialise(init, (in_features, out_features), in_features, out_features), "weight")
+        self.bias = Parameter(backends.xp().zeros(out_features, dtype=backends.floatx()), "bias") if bias else None
+
+    def forward(self, x):
+        self._check_input(x, (self.in_features,), 2, self.weight.data.dtype)
+        y = x @ self.weight.data
+        if self.bias is not None:
+            y += self.bias.data
+        return y
+
+    def backward_update_gradient(self, x, delta) -> None:
+        self.weight.grad += x.T @ delta
+        if self.bias is not None:
+            self.bias.grad += delta.sum(axis=0)
+
+    def backward_delta(self, x, delta):
+        return delta @ self.weight.data.T
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], self.out_features)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.out_features}" + ("" if self.bias is not None else ", bias=False")

@@ -1,0 +1,230 @@
+"""Losses: ``forward(y, yhat)`` -> scalar mean (a device scalar, never read back here) and
+``backward(y, yhat)`` -> dL/dyhat with yhat's shape. Targets come first, as in the seed reports."""
+
+from __future__ import annotations
+
+import math
+
+from . import backends
+from .activations import log_softmax, softmax
+from .exceptions import DTypeError, ShapeError
+from .module import Module
+
+
+class Loss:
+    """Base class. Subclasses implement ``_forward`` and ``_backward`` on checked arrays."""
+
+    def __call__(self, y, yhat):
+        return self.forward(y, yhat)
+
+    def forward(self, y, yhat):
+        """Mean loss over the batch (a device scalar)."""
+        self._check(y, yhat)
+        return self._forward(y, yhat)
+
+    def backward(self, y, yhat):
+        """dL/dyhat, same shape as yhat."""
+        self._check(y, yhat)
+        return self._backward(y, yhat)
+
+    def _check(self, y, yhat) -> None:
+        backends.require_array(yhat, f"{self!r} prediction")
+        backends.require_array(y, f"{self!r} target")
+        if yhat.shape != y.shape:
+            raise ShapeError(
+                f"{self!r}: target and prediction must have the same shape, got y {tuple(y.shape)} "
+                f"and yhat {tuple(yhat.shape)}"
+            )
+        if y.dtype != yhat.dtype:
+            raise DTypeError(f"{self!r}: target dtype {y.dtype} differs from prediction dtype {yhat.dtype}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class MSELoss(Loss):
+    """mean((yhat - y)^2) over every element."""
+
+    def _forward(self, y, yhat):
+        d = yhat - y
+        d *= d
+        return d.mean()
+
+    def _backward(self, y, yhat):
+        g = yhat - y
+        g *= 2.0 / g.size
+        return g
+
+
+class MAELoss(Loss):
+    """mean(|yhat - y|) over every element; the gradient at 0 is taken as 0."""
+
+    def _forward(self, y, yhat):
+        return backends.xp().abs(yhat - y).mean()
+
+    def _backward(self, y, yhat):
+        g = backends.xp().sign(yhat - y)
+        g *= 1.0 / g.size
+        return g
+
+
+class RMSELoss(Loss):
+    """sqrt(mean((yhat - y)^2)); the gradient at a perfect fit is taken as 0."""
+
+    def _forward(self, y, yhat):
+        return backends.xp().sqrt(MSELoss._forward(self, y, yhat))
+
+    def _backward(self, y, yhat):
+        xp = backends.xp()
+        g = yhat - y
+        rmse = xp.sqrt((g * g).mean())
+        g /= xp.maximum(rmse, xp.finfo(g.dtype).tiny) * g.size
+        return g
+
+
+def _clip_probabilities(p):
+    eps = float(backends.xp().finfo(p.dtype).eps)
+    return backends.xp().clip(p, eps, 1.0 - eps)
+
+
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities: -mean(y log p + (1 - y) log(1 - p)).
+    p is clamped to [eps, 1 - eps] of its dtype, so 0 and 1 give large finite values, never NaN."""
+
+    def _forward(self, y, yhat):
+        xp = backends.xp()
+        p = _clip_probabilities(yhat)
+        return -(y * xp.log(p) + (1.0 - y) * xp.log1p(-p)).mean()
+
+    def _backward(self, y, yhat):
+        p = _clip_probabilities(yhat)
+        g = p - y
+        g /= p * (1.0 - p)
+        g *= 1.0 / g.size
+        return g
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z, stable for any z: mean(max(z, 0) - z y + log(1 + exp(-|z|)))."""
+
+    def _forward(self, y, yhat):
+        xp = backends.xp()
+        return (xp.maximum(yhat, 0) - yhat * y + xp.log1p(xp.exp(-xp.abs(yhat)))).mean()
+
+    def _backward(self, y, yhat):
+        g = backends.xp().tanh(yhat * 0.5)
+        g *= 0.5
+        g += 0.5
+        g -= y
+        g *= 1.0 / g.size
+        return g
+
+
+class _ClassificationLoss(Loss):
+    """Targets are integer labels (batch,) or one-hot / soft labels (batch, classes)."""
+
+    def _check(self, y, yhat) -> None:
+        backends.require_array(yhat, f"{self!r} prediction")
+        backends.require_array(y, f"{self!r} target")
+        if yhat.ndim != 2:
+            raise ShapeError(f"{self!r}: expected prediction (batch, classes), got {tuple(yhat.shape)}")
+        if y.ndim == 1:
+            if y.dtype.kind not in "iu":
+                raise DTypeError(f"{self!r}: 1-d targets must be integer labels, got dtype {y.dtype}")
+            if y.shape[0] != yhat.shape[0]:
+                raise ShapeError(
+                    f"{self!r}: expected labels ({yhat.shape[0]},) for prediction {tuple(yhat.shape)}, "
+                    f"got {tuple(y.shape)}"
+                )
+        else:
+            super()._check(y, yhat)
+
+    @staticmethod
+    def _picked(y, values):
+        """values[i, y[i]] for label targets, sum_j y[i, j] values[i, j] for one-hot targets."""
+        if y.ndim == 1:
+            return backends.xp().take_along_axis(values, y[:, None], axis=1)[:, 0]
+        return (y * values).sum(axis=1)
+
+    @staticmethod
+    def _subtract_targets(g, y) -> None:
+        """g -= one_hot(y), in place."""
+        if y.ndim == 1:
+            g[backends.xp().arange(g.shape[0]), y] -= 1.0
+        else:
+            g -= y
+
+
+class CrossEntropyLoss(_ClassificationLoss):
+    """Softmax cross-entropy on logits, fused: -mean(log_softmax(yhat)[target]); dL/dyhat = (softmax - y) / batch."""
+
+    def _forward(self, y, yhat):
+        return -self._picked(y, log_softmax(yhat)).mean()
+
+    def _backward(self, y, yhat):
+        g = softmax(yhat)
+        if y.ndim == 2:  # soft labels need not sum to one
+            g *= y.sum(axis=1, keepdims=True)
+        self._subtract_targets(g, y)
+        g *= 1.0 / g.shape[0]
+        return g
+
+
+class NLLLoss(_ClassificationLoss):
+    """Negative log-likelihood of log-probabilities (put LogSoftmax before it): -mean(yhat[target])."""
+
+    def _forward(self, y, yhat):
+        return -self._picked(y, yhat).mean()
+
+    def _backward(self, y, yhat):
+        g = backends.xp().zeros_like(yhat)
+        self._subtract_targets(g, y)
+        g *= 1.0 / g.shape[0]
+        return g
+
+
+class KLSparsity(Module):
+    """Sparsity penalty on hidden activations h in (0, 1) (after a Sigmoid), as a pass-through module:
+    forward returns h unchanged and records beta * sum_j KL(rho || mean_batch(h_j)) as ``extra_loss()``;
+    backward adds that penalty's gradient to delta. ``penalty(h)`` and ``penalty_gradient(h)`` also work alone.
+    h: (batch, ..., features); the mean runs over every axis but the last."""
+
+    def __init__(self, rho: float = 0.05, beta: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 < rho < 1.0:
+            raise ValueError(f"KLSparsity: rho must lie in (0, 1), got {rho}")
+        self.rho = float(rho)
+        self.beta = float(beta)
+        self._penalty = None
+
+    def _mean_activation(self, h):
+        axes = tuple(range(h.ndim - 1))
+        return _clip_probabilities(h.mean(axis=axes))
+
+    def penalty(self, h):
+        """beta * sum_j KL(rho || rho_hat_j), a device scalar."""
+        xp = backends.xp()
+        rho, q = self.rho, self._mean_activation(h)
+        kl = rho * (math.log(rho) - xp.log(q)) + (1.0 - rho) * (math.log1p(-rho) - xp.log1p(-q))
+        return self.beta * kl.sum()
+
+    def penalty_gradient(self, h):
+        """d penalty / dh, same shape as h."""
+        q = self._mean_activation(h)
+        per_unit = (1.0 - self.rho) / (1.0 - q) - self.rho / q
+        per_unit *= self.beta * h.shape[-1] / h.size
+        return backends.xp().broadcast_to(per_unit, h.shape)
+
+    def forward(self, x):
+        backends.require_array(x, repr(self))
+        self._penalty = self.penalty(x)
+        return x
+
+    def extra_loss(self):
+        return self._penalty
+
+    def backward_delta(self, x, delta):
+        return delta + self.penalty_gradient(x)
+
+    def extra_repr(self) -> str:
+        return f"rho={self.rho}, beta={self.beta}"

@@ -1,0 +1,191 @@
+"""Module and Parameter: the course API every layer, activation and container implements.
+
+A module maps an input batch to an output batch and knows its own backward:
+
+    y = m.forward(x)                         # also m(x), which caches x and y for m.backward
+    m.backward_update_gradient(x, delta)     # accumulates dL/dparam into each param.grad (+=)
+    dx = m.backward_delta(x, delta)          # returns dL/dx, the delta for the previous module
+    m.update_parameters(lr)                  # plain gradient step: param.data -= lr * param.grad
+    m.zero_grad()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from . import backends
+from .exceptions import DTypeError, ShapeError
+
+
+class Parameter:
+    """A trainable array with its gradient buffer, allocated once on the same device and dtype."""
+
+    __slots__ = ("data", "grad", "name")
+
+    def __init__(self, data, name: str = "") -> None:
+        self.data = data
+        self.grad = backends.xp().zeros_like(data)
+        self.name = name
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def size(self) -> int:
+        return int(self.data.size)
+
+    def zero_grad(self) -> None:
+        """Zero the gradient in place (the buffer is reused, never reallocated)."""
+        self.grad.fill(0)
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.name or '?'}, shape={tuple(self.data.shape)}, dtype={self.data.dtype})"
+
+
+class Module:
+    """Base class: subclasses implement forward, backward_delta and (if they own parameters)
+    backward_update_gradient. Parameters and child modules are registered by attribute assignment,
+    in insertion order, so traversal is deterministic."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_input", None)
+        object.__setattr__(self, "_output", None)
+
+    def __setattr__(self, name: str, value) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() first")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            if not value.name:
+                value.name = name
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------ the course API
+    def __call__(self, x):
+        """Forward pass that also caches x and the output, so ``backward(delta)`` needs no x."""
+        self._input = x
+        out = self.forward(x)
+        self._output = out
+        return out
+
+    def forward(self, x):
+        """x -> output. Subclasses implement it."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+
+    def backward_update_gradient(self, x, delta) -> None:
+        """Accumulate the gradient of the loss w.r.t. this module's parameters (none by default)."""
+
+    def backward_delta(self, x, delta):
+        """Return the gradient of the loss w.r.t. the input x, given delta = dL/doutput."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward_delta")
+
+    def backward(self, delta, input_grad: bool = True):
+        """Backward through the last ``module(x)`` call: accumulate parameter gradients and return dL/dx
+        (None when input_grad is False, which skips that product where nobody needs it)."""
+        x = self._input
+        if x is None:
+            raise RuntimeError(f"{self!r}: backward(delta) needs a previous call module(x)")
+        self.backward_update_gradient(x, delta)
+        return self.backward_delta(x, delta) if input_grad else None
+
+    def zero_grad(self) -> None:
+        """Zero every parameter gradient in place."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    def update_parameters(self, lr: float = 1e-3) -> None:
+        """The course's plain gradient step, in place: param.data -= lr * param.grad."""
+        lr = float(lr)
+        for p in self.parameters():
+            p.data -= lr * p.grad
+
+    def extra_loss(self):
+        """A penalty this module adds to the training loss (a device scalar), or None."""
+        return None
+
+    # ------------------------------------------------------------ traversal
+    def children(self) -> Iterator[Module]:
+        yield from self._modules.values()
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all its descendants, depth first, each once."""
+        seen: set[int] = set()
+
+        def walk(m: Module) -> Iterator[Module]:
+            if id(m) in seen:
+                return
+            seen.add(id(m))
+            yield m
+            for child in m._modules.values():
+                yield from walk(child)
+
+        return walk(self)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs; a parameter shared by two modules appears once."""
+        seen: set[int] = set()
+        for name, p in self._named_parameters(prefix):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def _named_parameters(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
+        for name, p in self._parameters.items():
+            yield prefix + name, p
+        for name, child in self._modules.items():
+            yield from child._named_parameters(f"{prefix}{name}.")
+
+    def parameters(self) -> list[Parameter]:
+        """Every distinct trainable parameter, in registration order."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    # ------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, batch statistics); returns self."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Inference mode; returns self."""
+        return self.train(False)
+
+    # ------------------------------------------------------------ shapes and checks
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """Shape of one output sample for one input sample of ``input_shape`` (batch excluded)."""
+        return tuple(input_shape)
+
+    def _check_input(self, x, trailing: tuple | None = None, ndim: int | None = None, dtype=None):
+        """Cheap boundary check: device, ndim, trailing shape and dtype, with a message naming this module."""
+        backends.require_array(x, repr(self))
+        if ndim is not None and x.ndim != ndim:
+            expected = "(batch, " + ", ".join(map(str, trailing)) + ")" if trailing else f"{ndim}-d"
+            raise ShapeError(f"{self!r}: expected input {expected}, got {tuple(x.shape)}")
+        if trailing is not None and tuple(x.shape[x.ndim - len(trailing):]) != tuple(trailing):
+            expected = "(batch, " + ", ".join(map(str, trailing)) + ")"
+            raise ShapeError(f"{self!r}: expected input {expected}, got {tuple(x.shape)}")
+        if dtype is not None and x.dtype != dtype:
+            raise DTypeError(f"{self!r}: expected {dtype} input, got {x.dtype} (convert with pyldl_gpu.asarray(x))")
+        return x
+
+    def _cached_output(self, x):
+        """The output of the last ``self(x)`` if it was for this very x, else None."""
+        return self._output if x is self._input else None
+
+    # ------------------------------------------------------------ display
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"

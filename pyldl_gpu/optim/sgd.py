@@ -1,0 +1,47 @@
+"""Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay."""
+
+from __future__ import annotations
+
+from .. import backends
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """g = grad + wd * w;  v = momentum * v + g;  w -= lr * (g + momentum * v if nesterov else v).
+    With momentum 0 this is w -= lr * g (PyTorch's conventions)."""
+
+    def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if nesterov and momentum <= 0:
+            raise ValueError("SGD: nesterov momentum needs momentum > 0")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.weight_decay = float(weight_decay)
+        self.slots = ("scratch", "velocity") if self.momentum else ("scratch",)
+
+    def _update(self, p, state) -> None:
+        xp = backends.xp()
+        g = state["scratch"]
+        grad = p.grad
+        if self.weight_decay:
+            xp.multiply(p.data, self.weight_decay, out=g)
+            g += grad
+            grad = g
+        direction = grad
+        if self.momentum:
+            v = state["velocity"]
+            v *= self.momentum
+            v += grad
+            direction = v
+            if self.nesterov:
+                if grad is not g:
+                    g[...] = grad
+                g += self.momentum * v
+                direction = g
+        xp.multiply(direction, self.lr, out=g)
+        p.data -= g
+
+    def __repr__(self) -> str:
+        return (f"SGD(lr={self.lr}, momentum={self.momentum}, nesterov={self.nesterov}, "
+                f"weight_decay={self.weight_decay})")

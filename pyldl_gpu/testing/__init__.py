@@ -1,0 +1,5 @@
+"""Testing utilities for users writing their own modules."""
+
+from .gradcheck import gradcheck
+
+__all__ = ["gradcheck"]

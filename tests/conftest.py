@@ -1,0 +1,59 @@
+"""Shared fixtures: a clean backend per test (float32, seed 0, device from PYLDL_DEVICE), host-drawn data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import pyldl_gpu as nn
+from pyldl_gpu import backends
+
+np = backends.host()  # host-side test data only; library code never does this outside backends/
+
+
+@pytest.fixture(autouse=True)
+def clean_backend():
+    backends.reset()
+    backends.set_default_dtype("float32")
+    nn.manual_seed(0)
+    yield
+    backends.reset()
+    backends.set_default_dtype("float32")
+
+
+@pytest.fixture
+def rng():
+    """A host generator for test inputs, independent of the library's own streams."""
+    return np.random.default_rng(1234)
+
+
+def dev(a, dtype=None):
+    """Host data -> active device."""
+    return nn.asarray(a, dtype=dtype)
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request):
+    """Runs a test on each device; cuda is skipped with the reason it is unusable."""
+    if request.param == "cuda" and not backends.cuda_is_available():
+        pytest.skip("CUDA not usable here: CuPy missing or no CUDA device")
+    with backends.device(request.param):
+        yield request.param
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """$PYLDL_DATA, or ../shared/data beside the checkout; tests using it skip if a file is missing."""
+    root = Path(os.environ.get("PYLDL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    return root
+
+
+def pytest_collection_modifyitems(config, items):
+    if backends.cuda_is_available():
+        return
+    skip = pytest.mark.skip(reason="needs CuPy and a usable CUDA device")
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,167 @@
+"""The backend facade: device parsing and precedence, the CUDA error, transfers, dtypes, seeding, helpers."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+import pyldl_gpu as nn
+from pyldl_gpu import backends
+from pyldl_gpu.backends._config import DeviceSpec, parse_device
+
+np = backends.host()
+cuda_missing = pytest.mark.skipif(backends.cuda_is_available(), reason="CUDA is usable here; error path not reachable")
+
+
+@pytest.mark.parametrize("text, spec", [
+    ("cpu", DeviceSpec("cpu")), (" CUDA ", DeviceSpec("cuda", 0)), ("cuda:3", DeviceSpec("cuda", 3)),
+    ("auto", DeviceSpec("auto")),
+])
+def test_parse_device_accepts_documented_values(text, spec):
+    assert parse_device(text) == spec
+
+
+@pytest.mark.parametrize("text", ["gpu", "cuda:", "cuda:-1", "cuda:x", "", "tpu"])
+def test_parse_device_rejects_with_accepted_values_listed(text):
+    with pytest.raises(nn.DeviceError, match="'cpu', 'cuda', 'cuda:N'"):
+        parse_device(text)
+
+
+def test_default_device_is_cpu(monkeypatch):
+    monkeypatch.delenv("PYLDL_DEVICE", raising=False)
+    backends.reset()
+    assert nn.get_device() == "cpu"
+    assert nn.xp() is np
+
+
+def test_env_is_read_lazily_after_import(monkeypatch):
+    monkeypatch.setenv("PYLDL_DEVICE", "bogus")
+    backends.reset()
+    with pytest.raises(nn.DeviceError, match="PYLDL_DEVICE value 'bogus'"):
+        nn.xp()
+    monkeypatch.setenv("PYLDL_DEVICE", "cpu")
+    backends.reset()
+    assert nn.get_device() == "cpu"
+
+
+def test_set_device_and_context_beat_env(monkeypatch):
+    monkeypatch.setenv("PYLDL_DEVICE", "auto")
+    backends.reset()
+    nn.set_device("cpu")
+    assert nn.get_device() == "cpu"
+    with nn.device("cpu") as name:
+        assert name == "cpu"
+    assert nn.get_device() == "cpu"
+
+
+@cuda_missing
+def test_auto_falls_back_to_cpu_silently(monkeypatch):
+    monkeypatch.setenv("PYLDL_DEVICE", "auto")
+    backends.reset()
+    assert nn.get_device() == "cpu"
+
+
+@cuda_missing
+def test_cuda_request_without_cupy_gives_install_hint(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy -> ImportError
+    monkeypatch.setenv("PYLDL_DEVICE", "cuda")
+    backends.reset()
+    with pytest.raises(nn.CudaUnavailableError, match=r"CuPy is not installed.*pyldl-gpu\[cuda12\].*cuda13") as info:
+        nn.xp()
+    assert isinstance(info.value.__cause__, ImportError)
+    with pytest.raises(nn.CudaUnavailableError):
+        nn.set_device("cuda:0")
+
+
+@cuda_missing
+def test_cuda_request_without_device_names_the_driver(monkeypatch):
+    class FakeRuntime:
+        @staticmethod
+        def getDeviceCount():  # noqa: N802 (CuPy's spelling)
+            raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
+
+    fake = type(sys)("cupy")
+    fake.__version__ = "14.0.0"
+    fake.cuda = type(sys)("cupy.cuda")
+    fake.cuda.runtime = FakeRuntime
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    with pytest.raises(nn.CudaUnavailableError, match=r"CuPy 14\.0\.0 is installed, but no usable CUDA driver") as info:
+        nn.set_device("cuda")
+    assert "no CUDA-capable device" in str(info.value.__cause__)
+
+
+def test_asarray_casts_floats_to_floatx_and_keeps_integers():
+    assert nn.asarray(np.zeros(3)).dtype == np.float32
+    assert nn.asarray([1.5, 2.0]).dtype == np.float32
+    assert nn.asarray(np.arange(3)).dtype == np.arange(3).dtype
+    assert nn.asarray(np.zeros(2, dtype=bool)).dtype == bool
+    assert nn.asarray(np.zeros(3), dtype="float64").dtype == np.float64
+    with nn.default_dtype("float64"):
+        assert nn.asarray(np.zeros(3, dtype=np.float32)).dtype == np.float64
+    assert nn.floatx() == np.float32
+
+
+def test_set_default_dtype_rejects_non_float():
+    with pytest.raises(TypeError, match="float32 or float64"):
+        nn.set_default_dtype("int32")
+
+
+def test_to_numpy_round_trip():
+    host = np.arange(6, dtype=np.float32).reshape(2, 3)
+    back = nn.to_numpy(nn.asarray(host))
+    assert isinstance(back, np.ndarray)
+    np.testing.assert_array_equal(back, host)
+    assert nn.to_numpy(3.0).shape == ()
+
+
+def test_require_array_names_the_caller_and_the_fix():
+    with pytest.raises(TypeError, match=r"Linear.*expected an array, got list"):
+        backends.require_array([1, 2], "Linear(2, 3)")
+
+
+def test_manual_seed_reproduces_host_and_device_draws():
+    nn.manual_seed(7)
+    a, da = backends.host_rng().random(4), backends.active().rng.random(4)
+    nn.manual_seed(7)
+    b, db = backends.host_rng().random(4), backends.active().rng.random(4)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(nn.to_numpy(da), nn.to_numpy(db))
+    nn.manual_seed(8)
+    assert not np.array_equal(backends.host_rng().random(4), a)
+
+
+def test_sliding_window_view_matches_manual_windows():
+    x = nn.asarray(np.arange(10.0))
+    w = backends.sliding_window_view(x, 3)
+    assert w.shape == (8, 3)
+    np.testing.assert_array_equal(nn.to_numpy(w[2]), [2.0, 3.0, 4.0])
+
+
+def test_as_strided_builds_overlapping_view():
+    x = nn.asarray(np.arange(6, dtype=np.float32))
+    v = backends.as_strided(x, (4, 3), (4, 4))
+    np.testing.assert_array_equal(nn.to_numpy(v[3]), [3.0, 4.0, 5.0])
+
+
+def test_scatter_add_accumulates_repeated_indices():
+    a = nn.asarray(np.zeros(4))
+    backends.scatter_add(a, nn.asarray(np.array([0, 2, 2, 2])), nn.asarray(np.ones(4)))
+    np.testing.assert_array_equal(nn.to_numpy(a), [1.0, 0.0, 3.0, 0.0])
+
+
+def test_einsum_and_tensordot_agree_with_matmul(rng):
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 5))
+    expected = a @ b
+    np.testing.assert_allclose(nn.to_numpy(backends.einsum("ij,jk->ik", nn.asarray(a), nn.asarray(b))), expected,
+                               rtol=1e-5)
+    np.testing.assert_allclose(nn.to_numpy(backends.tensordot(nn.asarray(a), nn.asarray(b), axes=1)), expected,
+                               rtol=1e-5)
+
+
+def test_fuse_is_identity_on_cpu_and_synchronize_is_a_no_op():
+    def f(x):
+        return x * 2
+
+    assert backends.fuse(f) is f
+    assert nn.synchronize() is None
