@@ -92,9 +92,14 @@ class BCELoss(Loss):
     p is clamped to [eps, 1 - eps] of its dtype, so 0 and 1 give large finite values, never NaN."""
 
     def _forward(self, y, yhat):
+        # -mean(log(1 - p) + y (log p - log(1 - p))): the product with y is one BLAS dot, no temporary
         xp = backends.xp()
         p = _clip_probabilities(yhat)
-        return -(y * xp.log(p) + (1.0 - y) * xp.log1p(-p)).mean()
+        log_q = xp.negative(p)
+        xp.log1p(log_q, out=log_q)
+        log_ratio = xp.log(p)
+        log_ratio -= log_q
+        return -(log_q.sum() + xp.vdot(y, log_ratio)) * (1.0 / p.size)
 
     def _backward(self, y, yhat):
         p = _clip_probabilities(yhat)

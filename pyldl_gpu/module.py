@@ -18,14 +18,32 @@ from .exceptions import DTypeError, ShapeError
 
 
 class Parameter:
-    """A trainable array with its gradient buffer, allocated once on the same device and dtype."""
+    """A trainable array with its gradient buffer, allocated once on the same device and dtype.
 
-    __slots__ = ("data", "grad", "name")
+    ``zero_grad()`` only marks the buffer stale (O(1)); the first ``accumulate*`` call of the next backward
+    then overwrites it instead of adding, which saves a fill and a temporary per step (``matmul(out=)``).
+    Reading ``.grad`` while stale zeroes the buffer first, so ``p.grad += g`` in a user's module stays right."""
+
+    __slots__ = ("_grad", "_grad_stale", "data", "name")
 
     def __init__(self, data, name: str = "") -> None:
         self.data = data
-        self.grad = backends.xp().zeros_like(data)
+        self._grad = backends.xp().zeros_like(data)
+        self._grad_stale = False
         self.name = name
+
+    @property
+    def grad(self):
+        """dL/d(data), same shape, dtype and device as data."""
+        if self._grad_stale:
+            self._grad.fill(0)
+            self._grad_stale = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = value
+        self._grad_stale = False
 
     @property
     def shape(self) -> tuple:
@@ -36,8 +54,32 @@ class Parameter:
         return int(self.data.size)
 
     def zero_grad(self) -> None:
-        """Zero the gradient in place (the buffer is reused, never reallocated)."""
-        self.grad.fill(0)
+        """Zero the gradient (lazily: the buffer is reused, never reallocated)."""
+        self._grad_stale = True
+
+    def accumulate(self, value) -> None:
+        """grad += value."""
+        if self._grad_stale:
+            self._grad[...] = value
+            self._grad_stale = False
+        else:
+            self._grad += value
+
+    def accumulate_matmul(self, a, b) -> None:
+        """grad += a @ b, written in place by the GEMM when the gradient was just zeroed."""
+        if self._grad_stale:
+            backends.xp().matmul(a, b, out=self._grad)
+            self._grad_stale = False
+        else:
+            self._grad += a @ b
+
+    def accumulate_sum(self, value, axis) -> None:
+        """grad += value.sum(axis)."""
+        if self._grad_stale:
+            value.sum(axis=axis, out=self._grad)
+            self._grad_stale = False
+        else:
+            self._grad += value.sum(axis=axis)
 
     def __repr__(self) -> str:
         return f"Parameter({self.name or '?'}, shape={tuple(self.data.shape)}, dtype={self.data.dtype})"
@@ -103,9 +145,8 @@ class Module:
 
     def update_parameters(self, lr: float = 1e-3) -> None:
         """The course's plain gradient step, in place: param.data -= lr * param.grad."""
-        lr = float(lr)
         for p in self.parameters():
-            p.data -= lr * p.grad
+            backends.axpy(-float(lr), p.grad, p.data)
 
     def extra_loss(self):
         """A penalty this module adds to the training loss (a device scalar), or None."""

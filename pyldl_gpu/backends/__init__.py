@@ -24,7 +24,7 @@ from ._config import ACCEPTED, ENV_VAR, DeviceSpec, device_from_env, parse_devic
 from ._numpy import NumpyBackend
 
 __all__ = [
-    "ACCEPTED", "ENV_VAR", "active", "as_strided", "asarray", "cuda_is_available", "default_dtype", "device",
+    "ACCEPTED", "ENV_VAR", "active", "as_strided", "axpy", "asarray", "cuda_is_available", "default_dtype", "device",
     "einsum", "float_errors_ignored", "floatx", "fuse", "get_device", "host", "host_rng", "is_array", "load_npz",
     "manual_seed", "require_array", "reset", "save_npz", "scatter_add", "set_default_dtype", "set_device",
     "sliding_window_view", "synchronize", "tensordot", "to_numpy", "xp",
@@ -221,6 +221,11 @@ def as_strided(x, shape, strides):
     return active().as_strided(x, shape, strides)
 
 
+def axpy(alpha: float, x, y) -> None:
+    """``y += alpha * x`` in place (BLAS on the CPU): the optimizers' update."""
+    active().axpy(float(alpha), x, y)
+
+
 def scatter_add(a, indices, values) -> None:
     """``a[indices] += values`` with repeated indices accumulated (np.add.at / cupyx.scatter_add)."""
     active().scatter_add(a, indices, values)
@@ -265,5 +270,5 @@ def save_npz(file, arrays: dict) -> None:
 
 def load_npz(path) -> dict:
     """Read a .npz file into a dict of host NumPy arrays (no pickles)."""
-    with numpy.load(path, allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
+    with open(path, "rb") as file, numpy.load(file, allow_pickle=False) as data:  # we own the handle: numpy
+        return {name: data[name] for name in data.files}  # leaks its own when the zip is corrupt

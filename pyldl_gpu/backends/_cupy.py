@@ -63,6 +63,9 @@ class CupyBackend:
     def to_numpy(self, a):
         return a.get() if isinstance(a, self.ndarray) else self.xp.asnumpy(a)
 
+    def axpy(self, alpha: float, x, y) -> None:
+        y += alpha * x
+
     def sliding_window_view(self, x, window_shape, axis=None):
         return self._stride_tricks.sliding_window_view(x, window_shape, axis=axis)
 

@@ -30,9 +30,9 @@ class Linear(Module):
         return y
 
     def backward_update_gradient(self, x, delta) -> None:
-        self.weight.grad += x.T @ delta
+        self.weight.accumulate_matmul(x.T, delta)
         if self.bias is not None:
-            self.bias.grad += delta.sum(axis=0)
+            self.bias.accumulate_sum(delta, axis=0)
 
     def backward_delta(self, x, delta):
         return delta @ self.weight.data.T

@@ -18,14 +18,14 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.weight_decay = float(weight_decay)
-        self.slots = ("scratch", "velocity") if self.momentum else ("scratch",)
+        needs_scratch = self.weight_decay or self.nesterov
+        self.slots = (("scratch",) if needs_scratch else ()) + (("velocity",) if self.momentum else ())
 
     def _update(self, p, state) -> None:
-        xp = backends.xp()
-        g = state["scratch"]
         grad = p.grad
         if self.weight_decay:
-            xp.multiply(p.data, self.weight_decay, out=g)
+            g = state["scratch"]
+            backends.xp().multiply(p.data, self.weight_decay, out=g)
             g += grad
             grad = g
         direction = grad
@@ -35,12 +35,12 @@ class SGD(Optimizer):
             v += grad
             direction = v
             if self.nesterov:
+                g = state["scratch"]
                 if grad is not g:
                     g[...] = grad
-                g += self.momentum * v
+                backends.axpy(self.momentum, v, g)
                 direction = g
-        xp.multiply(direction, self.lr, out=g)
-        p.data -= g
+        backends.axpy(-self.lr, direction, p.data)
 
     def __repr__(self) -> str:
         return (f"SGD(lr={self.lr}, momentum={self.momentum}, nesterov={self.nesterov}, "
