@@ -165,3 +165,13 @@ def test_fuse_is_identity_on_cpu_and_synchronize_is_a_no_op():
 
     assert backends.fuse(f) is f
     assert nn.synchronize() is None
+
+
+def test_axpy_updates_in_place(rng):
+    y = nn.asarray(np.ones((3, 4)))
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    buffer = y
+    backends.axpy(-0.5, nn.asarray(x), y)
+    assert y is buffer
+    np.testing.assert_allclose(nn.to_numpy(y), 1.0 - 0.5 * x, rtol=1e-6)
+    assert y.dtype == np.float32

@@ -178,3 +178,59 @@ def test_repr_is_readable():
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(alpha=0.2)"
     assert "(0): Linear(2, 3)" in repr(nn.Sequential(nn.Linear(2, 3)))
     assert repr(nn.Linear(2, 3).weight) == "Parameter(weight, shape=(2, 3), dtype=float32)"
+
+
+def test_zero_grad_is_lazy_but_reads_as_zero(rng):
+    p = nn.Parameter(nn.asarray(np.ones((3, 2))), "w")
+    p.grad[...] = 5.0
+    p.zero_grad()
+    assert not nn.to_numpy(p.grad).any()  # reading materialises the zeros
+
+
+def test_accumulate_overwrites_after_zero_grad_and_adds_otherwise(rng):
+    a, b = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((3, 2)).astype(np.float32)
+    p = nn.Parameter(nn.asarray(np.zeros((4, 2))), "w")
+    buffer = p.grad
+    p.grad[...] = 7.0
+    p.zero_grad()
+    p.accumulate_matmul(nn.asarray(a), nn.asarray(b))
+    np.testing.assert_allclose(nn.to_numpy(p.grad), a @ b, rtol=1e-6)
+    p.accumulate_matmul(nn.asarray(a), nn.asarray(b))
+    np.testing.assert_allclose(nn.to_numpy(p.grad), 2 * a @ b, rtol=1e-6)
+    p.accumulate(nn.asarray(np.ones((4, 2))))
+    np.testing.assert_allclose(nn.to_numpy(p.grad), 2 * a @ b + 1, rtol=1e-6)
+    assert p.grad is buffer  # one buffer for the parameter's life
+
+    q = nn.Parameter(nn.asarray(np.zeros(2)), "b")
+    q.grad[...] = 3.0
+    q.zero_grad()
+    q.accumulate_sum(nn.asarray(np.ones((5, 2))), axis=0)
+    np.testing.assert_array_equal(nn.to_numpy(q.grad), [5.0, 5.0])
+    q.zero_grad()
+    q.accumulate(nn.asarray(np.full(2, 2.0)))
+    np.testing.assert_array_equal(nn.to_numpy(q.grad), [2.0, 2.0])
+
+
+def test_user_module_writing_grad_directly_after_zero_grad():
+    class Scale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.s = nn.Parameter(nn.asarray(np.ones(1)), "s")
+
+        def forward(self, x):
+            return x * self.s.data
+
+        def backward_update_gradient(self, x, delta):
+            self.s.grad += (x * delta).sum(keepdims=True).reshape(1)
+
+        def backward_delta(self, x, delta):
+            return delta * self.s.data
+
+    m = Scale()
+    x, d = nn.asarray(np.full((2, 2), 3.0)), nn.asarray(np.ones((2, 2)))
+    m(x)
+    m.backward_update_gradient(x, d)
+    m.zero_grad()
+    m.backward_update_gradient(x, d)
+    np.testing.assert_array_equal(nn.to_numpy(m.s.grad), [12.0])
+    nn.gradcheck(m, nn.asarray(np.random.default_rng(0).standard_normal((3, 5))))
