@@ -98,7 +98,7 @@ class Sigmoid(_Activation):
 def softmax(x, axis: int = -1):
     """Numerically stable softmax along ``axis``."""
     xp = backends.xp()
-    e = x - x.max(axis=axis, keepdims=True)
+    e = x - (backends.max_last_axis(x) if axis in (-1, x.ndim - 1) else x.max(axis=axis, keepdims=True))
     xp.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -107,7 +107,7 @@ def softmax(x, axis: int = -1):
 def log_softmax(x, axis: int = -1):
     """Numerically stable log-softmax along ``axis``."""
     xp = backends.xp()
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - (backends.max_last_axis(x) if axis in (-1, x.ndim - 1) else x.max(axis=axis, keepdims=True))
     shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 

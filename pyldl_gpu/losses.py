@@ -145,11 +145,11 @@ class _ClassificationLoss(Loss):
             super()._check(y, yhat)
 
     @staticmethod
-    def _picked(y, values):
-        """values[i, y[i]] for label targets, sum_j y[i, j] values[i, j] for one-hot targets."""
+    def _picked_sum(y, values):
+        """sum_i values[i, y[i]] for label targets, sum_ij y[i, j] values[i, j] for one-hot targets."""
         if y.ndim == 1:
-            return backends.xp().take_along_axis(values, y[:, None], axis=1)[:, 0]
-        return (y * values).sum(axis=1)
+            return values[backends.xp().arange(values.shape[0]), y].sum()
+        return backends.xp().vdot(y, values)
 
     @staticmethod
     def _subtract_targets(g, y) -> None:
@@ -161,13 +161,20 @@ class _ClassificationLoss(Loss):
 
 
 class CrossEntropyLoss(_ClassificationLoss):
-    """Softmax cross-entropy on logits, fused: -mean(log_softmax(yhat)[target]); dL/dyhat = (softmax - y) / batch."""
+    """Softmax cross-entropy on logits, fused: -mean(log_softmax(yhat)[target]); dL/dyhat = (softmax - y) / batch.
+    backward for the same yhat as the last forward reuses its log-probabilities (softmax = exp of them)."""
+
+    def __init__(self) -> None:
+        self._last = (None, None)
 
     def _forward(self, y, yhat):
-        return -self._picked(y, log_softmax(yhat)).mean()
+        log_p = log_softmax(yhat)
+        self._last = (yhat, log_p)
+        return self._picked_sum(y, log_p) * (-1.0 / yhat.shape[0])
 
     def _backward(self, y, yhat):
-        g = softmax(yhat)
+        seen, log_p = self._last
+        g = backends.xp().exp(log_p) if seen is yhat else softmax(yhat)
         if y.ndim == 2:  # soft labels need not sum to one
             g *= y.sum(axis=1, keepdims=True)
         self._subtract_targets(g, y)
@@ -179,7 +186,7 @@ class NLLLoss(_ClassificationLoss):
     """Negative log-likelihood of log-probabilities (put LogSoftmax before it): -mean(yhat[target])."""
 
     def _forward(self, y, yhat):
-        return -self._picked(y, yhat).mean()
+        return self._picked_sum(y, yhat) * (-1.0 / yhat.shape[0])
 
     def _backward(self, y, yhat):
         g = backends.xp().zeros_like(yhat)

@@ -113,9 +113,10 @@ class Module:
     # ------------------------------------------------------------ the course API
     def __call__(self, x):
         """Forward pass that also caches x and the output, so ``backward(delta)`` needs no x."""
-        self._input = x
+        state = self.__dict__  # plain slots, not parameters: skip the registering __setattr__ (hot path)
+        state["_input"] = x
         out = self.forward(x)
-        self._output = out
+        state["_output"] = out
         return out
 
     def forward(self, x):

@@ -175,3 +175,23 @@ def test_axpy_updates_in_place(rng):
     assert y is buffer
     np.testing.assert_allclose(nn.to_numpy(y), 1.0 - 0.5 * x, rtol=1e-6)
     assert y.dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (700, 300), (5, 131073)], ids=["small", "chunked", "ragged-chunks"])
+def test_axpy_matches_formula_for_small_and_chunked_arrays(shape, rng):
+    x = rng.standard_normal(shape).astype(np.float32)
+    y0 = rng.standard_normal(shape).astype(np.float32)
+    y = nn.asarray(y0.copy())
+    backends.axpy(0.25, nn.asarray(x), y)
+    np.testing.assert_allclose(nn.to_numpy(y), y0 + np.float32(0.25) * x, rtol=1e-6, atol=1e-7)
+    with nn.default_dtype("float64"):
+        y64 = nn.asarray(y0.astype(np.float64))
+        backends.axpy(-2.0, nn.asarray(x.astype(np.float64)), y64)
+        np.testing.assert_allclose(nn.to_numpy(y64), y0.astype(np.float64) - 2.0 * x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(7, 1), (5, 3), (4, 2, 10), (3, 33), (6, 100)])
+def test_max_last_axis_matches_numpy_for_short_and_long_rows(shape, rng):
+    x = rng.standard_normal(shape).astype(np.float32)
+    out = backends.max_last_axis(nn.asarray(x))
+    np.testing.assert_array_equal(nn.to_numpy(out), x.max(axis=-1, keepdims=True))

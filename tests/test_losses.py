@@ -125,3 +125,14 @@ def test_losses_match_pytorch(rng):
         assert float(loss(nn.asarray(target), nn.asarray(pred))) == pytest.approx(expected.item(), rel=1e-5)
         np.testing.assert_allclose(nn.to_numpy(loss.backward(nn.asarray(target), nn.asarray(pred))),
                                    pred_t.grad.numpy(), rtol=1e-4, atol=1e-7, err_msg=repr(loss))
+
+
+def test_cross_entropy_backward_is_right_for_a_new_prediction_after_forward(rng):
+    loss = nn.CrossEntropyLoss()
+    labels = nn.asarray(np.array([0, 2]))
+    a, b = f(rng.standard_normal((2, 3))), f(rng.standard_normal((2, 3)))
+    loss.forward(labels, a)
+    fresh = nn.CrossEntropyLoss().backward(labels, b)
+    np.testing.assert_allclose(nn.to_numpy(loss.backward(labels, b)), nn.to_numpy(fresh), rtol=1e-6)
+    np.testing.assert_allclose(nn.to_numpy(loss.backward(labels, a)),
+                               nn.to_numpy(nn.CrossEntropyLoss().backward(labels, a)), rtol=1e-6)

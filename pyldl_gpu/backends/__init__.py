@@ -24,10 +24,10 @@ from ._config import ACCEPTED, ENV_VAR, DeviceSpec, device_from_env, parse_devic
 from ._numpy import NumpyBackend
 
 __all__ = [
-    "ACCEPTED", "ENV_VAR", "active", "as_strided", "axpy", "asarray", "cuda_is_available", "default_dtype", "device",
+    "ACCEPTED", "ENV_VAR", "active", "as_strided", "asarray", "axpy", "cuda_is_available", "default_dtype", "device",
     "einsum", "float_errors_ignored", "floatx", "fuse", "get_device", "host", "host_rng", "is_array", "load_npz",
-    "manual_seed", "require_array", "reset", "save_npz", "scatter_add", "set_default_dtype", "set_device",
-    "sliding_window_view", "synchronize", "tensordot", "to_numpy", "xp",
+    "manual_seed", "max_last_axis", "require_array", "reset", "save_npz", "scatter_add", "set_default_dtype",
+    "set_device", "sliding_window_view", "synchronize", "tensordot", "to_numpy", "xp",
 ]
 
 _override: contextvars.ContextVar[object | None] = contextvars.ContextVar("pyldl_device", default=None)
@@ -224,6 +224,11 @@ def as_strided(x, shape, strides):
 def axpy(alpha: float, x, y) -> None:
     """``y += alpha * x`` in place (BLAS on the CPU): the optimizers' update."""
     active().axpy(float(alpha), x, y)
+
+
+def max_last_axis(x):
+    """``x.max(axis=-1, keepdims=True)``, by the fastest route on the active backend (softmax, pooling)."""
+    return active().max_last_axis(x)
 
 
 def scatter_add(a, indices, values) -> None:

@@ -66,6 +66,10 @@ class CupyBackend:
     def axpy(self, alpha: float, x, y) -> None:
         y += alpha * x
 
+    @staticmethod
+    def max_last_axis(x):
+        return x.max(axis=-1, keepdims=True)
+
     def sliding_window_view(self, x, window_shape, axis=None):
         return self._stride_tricks.sliding_window_view(x, window_shape, axis=axis)
 

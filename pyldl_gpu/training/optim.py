@@ -95,6 +95,7 @@ class Optim:
             with backends.float_errors_ignored():
                 for epoch in range(epochs):
                     start = time.perf_counter()
+                    bar.set_description(f"epoch {epoch + 1}/{epochs}")
                     logs = self._train_epoch(x, y, epoch, batch_size, shuffle, named, check_finite, bar)
                     if validation_data is not None:
                         val = evaluate(self.net, *validation_data, loss=self.loss, metrics=[f for _, f in named],
@@ -105,7 +106,6 @@ class Optim:
                     history.append(logs)
                     bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k not in ("lr", "time")},
                                     refresh=False)
-                    bar.set_description(f"epoch {epoch + 1}/{epochs}")
                     if scheduler is not None:
                         scheduler.step()
                     if early_stopping is not None and early_stopping.update(epoch, logs, self.net):
@@ -120,7 +120,8 @@ class Optim:
         """One pass over the data; per-batch loss and metrics are written to a device array, read once."""
         n = x.shape[0]
         n_batches = math.ceil(n / batch_size)
-        good = (snapshot_parameters(self.net), snapshot_optimizer(self.optimizer))
+        # 'batch' mode stops before a bad update, so only 'epoch' mode needs a copy to go back to
+        good = (snapshot_parameters(self.net), snapshot_optimizer(self.optimizer)) if check_finite == "epoch" else None
         order = backends.asarray(backends.host_rng().permutation(n)) if shuffle else None
         records = backends.xp().zeros((1 + len(named), n_batches), dtype=backends.floatx())
         for b, s in enumerate(batches(n, batch_size)):
