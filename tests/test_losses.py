@@ -136,3 +136,12 @@ def test_cross_entropy_backward_is_right_for_a_new_prediction_after_forward(rng)
     np.testing.assert_allclose(nn.to_numpy(loss.backward(labels, b)), nn.to_numpy(fresh), rtol=1e-6)
     np.testing.assert_allclose(nn.to_numpy(loss.backward(labels, a)),
                                nn.to_numpy(nn.CrossEntropyLoss().backward(labels, a)), rtol=1e-6)
+
+
+def test_one_hot_rows_and_errors():
+    out = nn.one_hot(np.array([2, 0, 1]), 4)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(nn.to_numpy(out), np.eye(4)[[2, 0, 1]])
+    assert nn.one_hot(np.array([0, 5])).shape == (2, 6)
+    with pytest.raises(ValueError, match=r"expected 1-d integer labels, got shape \(2, 2\)"):
+        nn.one_hot(np.zeros((2, 2), dtype=int), 3)
