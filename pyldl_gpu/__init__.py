@@ -28,7 +28,21 @@ from .exceptions import (
     ShapeError,
 )
 from .labels import one_hot
-from .layers import Linear
+from .layers import (
+    AvgPool1D,
+    AvgPool2D,
+    BatchNorm1D,
+    BatchNorm2D,
+    Conv1D,
+    Conv2D,
+    Dropout,
+    Flatten,
+    Linear,
+    MaxPool1D,
+    MaxPool2D,
+    Reshape,
+    Upsample2D,
+)
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -49,6 +63,8 @@ from .training import EarlyStopping, History, Optim, evaluate, load, predict, sa
 __version__ = "0.1.0"
 
 __all__ = [
+    "AvgPool1D", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Flatten", "MaxPool1D",
+    "MaxPool2D", "Reshape", "Upsample2D",
     "SGD", "Adam", "AdamW", "AutoEncoder", "BCELoss", "BCEWithLogitsLoss", "CheckpointError", "CosineAnnealingLR",
     "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DeviceError", "EarlyStopping", "ExponentialLR",
     "GradcheckError", "History", "Identity", "KLSparsity", "LeakyReLU", "Linear", "LogSoftmax", "Loss", "MAELoss",

@@ -66,12 +66,14 @@ class Parameter:
             self._grad += value
 
     def accumulate_matmul(self, a, b) -> None:
-        """grad += a @ b, written in place by the GEMM when the gradient was just zeroed."""
+        """grad += a @ b, written in place by the GEMM when the gradient was just zeroed. The product may
+        have another shape of the same size (a conv kernel (kh, kw, cin, cout) as (kh * kw * cin, cout))."""
+        grad = self._grad if self._grad.ndim == 2 else self._grad.reshape(a.shape[0], b.shape[1])
         if self._grad_stale:
-            backends.xp().matmul(a, b, out=self._grad)
+            backends.xp().matmul(a, b, out=grad)
             self._grad_stale = False
         else:
-            self._grad += a @ b
+            grad += a @ b
 
     def accumulate_sum(self, value, axis) -> None:
         """grad += value.sum(axis)."""
@@ -93,6 +95,7 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_input", None)
         object.__setattr__(self, "_output", None)
@@ -102,7 +105,9 @@ class Module:
             raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() first")
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
-        if isinstance(value, Parameter):
+        if name in self._buffers:
+            self._buffers[name] = value
+        elif isinstance(value, Parameter):
             if not value.name:
                 value.name = name
             self._parameters[name] = value
@@ -153,6 +158,12 @@ class Module:
         """A penalty this module adds to the training loss (a device scalar), or None."""
         return None
 
+    def register_buffer(self, name: str, array) -> None:
+        """Register state that is saved and restored with the parameters but not trained
+        (e.g. BatchNorm's running statistics). Update it in place or by assignment."""
+        self._buffers[name] = array
+        object.__setattr__(self, name, array)
+
     # ------------------------------------------------------------ traversal
     def children(self) -> Iterator[Module]:
         yield from self._modules.values()
@@ -184,6 +195,21 @@ class Module:
             yield prefix + name, p
         for name, child in self._modules.items():
             yield from child._named_parameters(f"{prefix}{name}.")
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, object]]:
+        """(dotted name, array) pairs of every registered buffer, each module once."""
+        seen: set[int] = set()
+
+        def walk(m: Module, pre: str) -> Iterator[tuple[str, object]]:
+            if id(m) in seen:
+                return
+            seen.add(id(m))
+            for name, array in m._buffers.items():
+                yield pre + name, array
+            for name, child in m._modules.items():
+                yield from walk(child, f"{pre}{name}.")
+
+        return walk(self, prefix)
 
     def parameters(self) -> list[Parameter]:
         """Every distinct trainable parameter, in registration order."""

@@ -12,7 +12,7 @@ from ..exceptions import CheckpointError
 from ..module import Module
 from ..optim.optimizer import Optimizer
 
-_PARAM, _OPTIM = "param/", "optim/"
+_PARAM, _BUFFER, _OPTIM = "param/", "buffer/", "optim/"
 
 
 def save(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = None) -> Path:
@@ -22,6 +22,7 @@ def save(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
     a crash mid-save leaves the previous file intact. Returns the path written."""
     path = Path(path)
     arrays = {_PARAM + name: p.data for name, p in net.named_parameters()}
+    arrays.update({_BUFFER + name: array for name, array in net.named_buffers()})
     if optimizer is not None:
         xp = backends.host()
         for key, value in optimizer.state_dict().items():
@@ -52,19 +53,21 @@ def load(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise CheckpointError(f"{path}: not a readable pyldl_gpu checkpoint ({error})") from error
-    params = dict(net.named_parameters())
-    stored = {k[len(_PARAM):]: v for k, v in saved.items() if k.startswith(_PARAM)}
-    missing = [name for name in params if name not in stored]
-    unexpected = [name for name in stored if name not in params]
+    targets = {_PARAM + name: p.data for name, p in net.named_parameters()}
+    targets.update({_BUFFER + name: array for name, array in net.named_buffers()})
+    stored = {k: v for k, v in saved.items() if k.startswith((_PARAM, _BUFFER))}
+    missing = [k.split("/", 1)[1] for k in targets if k not in stored]
+    unexpected = [k.split("/", 1)[1] for k in stored if k not in targets]
     if missing or unexpected:
         raise CheckpointError(
             f"{path}: parameters do not match the model; missing {missing or 'none'}, unexpected {unexpected or 'none'}"
         )
-    for name, p in params.items():
-        if tuple(stored[name].shape) != tuple(p.data.shape):
+    for key, array in targets.items():
+        if tuple(stored[key].shape) != tuple(array.shape):
+            kind, name = key.rstrip("/").split("/", 1)
             raise CheckpointError(
-                f"{path}: parameter {name!r} has shape {tuple(stored[name].shape)} in the file, "
-                f"{tuple(p.data.shape)} in the model"
+                f"{path}: {'parameter' if kind == 'param' else 'buffer'} {name!r} has shape "
+                f"{tuple(stored[key].shape)} in the file, {tuple(array.shape)} in the model"
             )
     if optimizer is not None:
         optim_state = {k[len(_OPTIM):]: v for k, v in saved.items() if k.startswith(_OPTIM)}
@@ -73,6 +76,6 @@ def load(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
         optim_state["steps"] = int(optim_state.get("steps", 0))
         optim_state["lr"] = float(optim_state.get("lr", optimizer.lr))
         optimizer.load_state_dict(optim_state)
-    for name, p in params.items():
-        p.data[...] = backends.asarray(stored[name], dtype=p.data.dtype)
+    for key, array in targets.items():
+        array[...] = backends.asarray(stored[key], dtype=array.dtype)
     return net

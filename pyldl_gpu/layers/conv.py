@@ -1,0 +1,132 @@
+"""Conv2D and Conv1D, channels-last: im2col with one strided copy, then ONE matrix product.
+
+    forward:   cols (N, kh*kw*cin) @ W (kh*kw*cin, cout)          N = batch * Ho * Wo
+    weights:   dW = cols.T @ delta                                 (cols cached from the forward in train mode)
+    input:     dx = col2im(delta @ W.T)                            (a slice += per kernel tap)
+
+Conv1D is Conv2D on a (batch, 1, length, chan) view: one code path for both."""
+
+from __future__ import annotations
+
+from .. import backends
+from ..exceptions import ShapeError
+from ..init import initialise
+from ..module import Module, Parameter
+from ._windows import check_fits, col2im, im2col, output_size, pad, pair, unpad
+
+
+class Conv2D(Module):
+    """2-D convolution. x: (batch, H, W, chan_in) -> (batch, Ho, Wo, chan_out),
+    Ho = (H + 2 * padding - kh) // stride + 1 (likewise Wo). weight: (kh, kw, chan_in, chan_out).
+    k_size, stride and padding are ints or (vertical, horizontal) pairs; init as for Linear."""
+
+    def __init__(self, k_size, chan_in: int, chan_out: int, stride=1, padding=0, bias: bool = True,
+                 init: str = "xavier") -> None:
+        super().__init__()
+        if chan_in < 1 or chan_out < 1:
+            raise ValueError(f"{type(self).__name__}: channels must be positive, got ({chan_in}, {chan_out})")
+        self.kernel = pair(k_size, "k_size")
+        self.stride = pair(stride, "stride")
+        self.padding = pair(padding, "padding", minimum=0)
+        self.chan_in, self.chan_out = int(chan_in), int(chan_out)
+        kh, kw = self.kernel
+        shape = self._weight_shape()
+        self.weight = Parameter(initialise(init, shape, kh * kw * chan_in, kh * kw * chan_out), "weight")
+        self.bias = Parameter(backends.xp().zeros(chan_out, dtype=backends.floatx()), "bias") if bias else None
+        self._cols = None  # im2col of the last training-mode input, reused by its backward
+
+    # ---- what differs between 2-D and 1-D: shapes at the boundary
+    def _weight_shape(self) -> tuple:
+        return (*self.kernel, self.chan_in, self.chan_out)
+
+    def _to_4d(self, x):
+        """Input as (batch, H, W, C), checked."""
+        if x.ndim != 4 or x.shape[3] != self.chan_in:
+            raise ShapeError(f"{self!r}: expected input (batch, H, W, {self.chan_in}), got {tuple(x.shape)}")
+        check_fits(self, x.shape[1:3], self.kernel, self.padding, ("height", "width"))
+        return x
+
+    def _from_4d(self, y4):
+        return y4
+
+    # ---- the computation, on (batch, H, W, C)
+    def _columns(self, x4):
+        return im2col(pad(x4, *self.padding), *self.kernel, *self.stride)
+
+    def forward(self, x):
+        self._check_input(x, dtype=self.weight.data.dtype)
+        x4 = self._to_4d(x)
+        cols = self._columns(x4)
+        self._cols = cols if self.training else None
+        y = cols @ self.weight.data.reshape(-1, self.chan_out)
+        if self.bias is not None:
+            y += self.bias.data
+        b, h, w, _ = x4.shape
+        ho, wo = (output_size(n, k, s, p) for n, k, s, p in zip((h, w), self.kernel, self.stride, self.padding))
+        return self._from_4d(y.reshape(b, ho, wo, self.chan_out))
+
+    def backward_update_gradient(self, x, delta) -> None:
+        cols = self._cols if (x is self._input and self._cols is not None) else self._columns(self._to_4d(x))
+        d2 = delta.reshape(-1, self.chan_out)
+        self.weight.accumulate_matmul(cols.T, d2)
+        if self.bias is not None:
+            self.bias.accumulate_sum(d2, axis=0)
+
+    def backward_delta(self, x, delta):
+        b, h, w, c = self._to_4d(x).shape
+        ph, pw = self.padding
+        dcols = delta.reshape(-1, self.chan_out) @ self.weight.data.reshape(-1, self.chan_out).T
+        dx = col2im(dcols, (b, h + 2 * ph, w + 2 * pw, c), *self.kernel, *self.stride)
+        return unpad(dx, ph, pw).reshape(x.shape)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        h, w, _ = input_shape
+        return (*(output_size(n, k, s, p) for n, k, s, p in zip((h, w), self.kernel, self.stride, self.padding)),
+                self.chan_out)
+
+    def extra_repr(self) -> str:
+        def short(p):
+            return p[0] if p[0] == p[1] else p
+
+        text = f"{short(self.kernel)}, {self.chan_in}, {self.chan_out}"
+        if self.stride != (1, 1):
+            text += f", stride={short(self.stride)}"
+        if self.padding != (0, 0):
+            text += f", padding={short(self.padding)}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv1D(Conv2D):
+    """1-D convolution. x: (batch, length, chan_in) -> (batch, out_len, chan_out),
+    out_len = (length + 2 * padding - k_size) // stride + 1. weight: (k_size, chan_in, chan_out)."""
+
+    def __init__(self, k_size: int, chan_in: int, chan_out: int, stride: int = 1, padding: int = 0,
+                 bias: bool = True, init: str = "xavier") -> None:
+        for name, value in (("k_size", k_size), ("stride", stride), ("padding", padding)):
+            if not isinstance(value, int):
+                raise ValueError(f"Conv1D: {name} must be an int, got {value!r}")
+        super().__init__((1, k_size), chan_in, chan_out, (1, stride), (0, padding), bias, init)
+
+    def _weight_shape(self) -> tuple:
+        return (self.kernel[1], self.chan_in, self.chan_out)
+
+    def _to_4d(self, x):
+        if x.ndim != 3 or x.shape[2] != self.chan_in:
+            raise ShapeError(f"{self!r}: expected input (batch, length, {self.chan_in}), got {tuple(x.shape)}")
+        check_fits(self, x.shape[1:2], self.kernel[1:], self.padding[1:], ("length",))
+        return x.reshape(x.shape[0], 1, x.shape[1], x.shape[2])
+
+    def _from_4d(self, y4):
+        return y4.reshape(y4.shape[0], y4.shape[2], y4.shape[3])
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        length, _ = input_shape
+        return (output_size(length, self.kernel[1], self.stride[1], self.padding[1]), self.chan_out)
+
+    def extra_repr(self) -> str:
+        text = f"{self.kernel[1]}, {self.chan_in}, {self.chan_out}"
+        if self.stride[1] != 1:
+            text += f", stride={self.stride[1]}"
+        if self.padding[1] != 0:
+            text += f", padding={self.padding[1]}"
+        return text + ("" if self.bias is not None else ", bias=False")
