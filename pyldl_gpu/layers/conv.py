@@ -1,8 +1,12 @@
-"""Conv2D and Conv1D, channels-last: im2col with one strided copy, then ONE matrix product.
+"""Conv2D and Conv1D, channels-last, each a single GEMM per pass, by one of two layouts:
 
-    forward:   cols (N, kh*kw*cin) @ W (kh*kw*cin, cout)          N = batch * Ho * Wo
+im2col (the default):
+    forward:   cols (N, kh*kw*cin) @ W (kh*kw*cin, cout)          N = batch * Ho * Wo, one strided copy
     weights:   dW = cols.T @ delta                                 (cols cached from the forward in train mode)
     input:     dx = col2im(delta @ W.T)                            (a slice += per kernel tap)
+banded (kernels wide relative to the image, see _banded.py):
+    forward:   rows (batch*Ho, kh*Wp*cin) @ band(W) (kh*Wp*cin, Wo*cout)
+    weights:   dW = unband(rows.T @ delta);   input: dx = fold_rows(delta @ band(W).T)
 
 Conv1D is Conv2D on a (batch, 1, length, chan) view: one code path for both."""
 
@@ -12,17 +16,25 @@ from .. import backends
 from ..exceptions import ShapeError
 from ..init import initialise
 from ..module import Module, Parameter
-from ._windows import check_fits, col2im, im2col, output_size, pad, pair, unpad
+from . import _banded
+from ._windows import channel_sum, check_fits, col2im, im2col, output_size, pad, pair, unpad
+
+ALGORITHMS = ("auto", "im2col", "banded")
 
 
 class Conv2D(Module):
     """2-D convolution. x: (batch, H, W, chan_in) -> (batch, Ho, Wo, chan_out),
     Ho = (H + 2 * padding - kh) // stride + 1 (likewise Wo). weight: (kh, kw, chan_in, chan_out).
-    k_size, stride and padding are ints or (vertical, horizontal) pairs; init as for Linear."""
+    k_size, stride and padding are ints or (vertical, horizontal) pairs; init as for Linear.
+    algorithm: 'auto' (banded GEMM when the padded width is at most 4 kernel widths, else im2col),
+    'im2col' or 'banded'; all give the same result up to float rounding."""
 
     def __init__(self, k_size, chan_in: int, chan_out: int, stride=1, padding=0, bias: bool = True,
-                 init: str = "xavier") -> None:
+                 init: str = "xavier", algorithm: str = "auto") -> None:
         super().__init__()
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"{type(self).__name__}: algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+        self.algorithm = algorithm
         if chan_in < 1 or chan_out < 1:
             raise ValueError(f"{type(self).__name__}: channels must be positive, got ({chan_in}, {chan_out})")
         self.kernel = pair(k_size, "k_size")
@@ -33,7 +45,8 @@ class Conv2D(Module):
         shape = self._weight_shape()
         self.weight = Parameter(initialise(init, shape, kh * kw * chan_in, kh * kw * chan_out), "weight")
         self.bias = Parameter(backends.xp().zeros(chan_out, dtype=backends.floatx()), "bias") if bias else None
-        self._cols = None  # im2col of the last training-mode input, reused by its backward
+        self._cols = None  # im2col / row windows of the last training-mode input, reused by its backward
+        self._band = None  # the banded weight matrix of the last forward
 
     # ---- what differs between 2-D and 1-D: shapes at the boundary
     def _weight_shape(self) -> tuple:
@@ -50,34 +63,66 @@ class Conv2D(Module):
         return y4
 
     # ---- the computation, on (batch, H, W, C)
-    def _columns(self, x4):
-        return im2col(pad(x4, *self.padding), *self.kernel, *self.stride)
+    def _geometry(self, x4) -> tuple:
+        """(padded shape, Ho, Wo, banded?) of a (batch, H, W, C) input."""
+        (ph, pw), (kh, kw), (sh, sw) = self.padding, self.kernel, self.stride
+        b, h, w, c = x4.shape
+        padded = (b, h + 2 * ph, w + 2 * pw, c)
+        banded = self.algorithm == "banded" or (self.algorithm == "auto" and _banded.worth_it(padded[2], kw))
+        return padded, output_size(padded[1], kh, sh), output_size(padded[2], kw, sw), banded
+
+    def _unrolled(self, x4, banded: bool):
+        """The input unrolled for the GEMM: im2col columns, or kernel-row windows when banded."""
+        xpad = pad(x4, *self.padding)
+        if banded:
+            return _banded.row_windows(xpad, self.kernel[0], self.stride[0])
+        return im2col(xpad, *self.kernel, *self.stride)
+
+    def _kernel_matrix(self, padded, wo, banded: bool):
+        w = self.weight.data
+        if banded:
+            return _banded.band(w.reshape(*self.kernel, self.chan_in, self.chan_out), padded[2], wo, self.stride[1])
+        return w.reshape(-1, self.chan_out)
 
     def forward(self, x):
         self._check_input(x, dtype=self.weight.data.dtype)
         x4 = self._to_4d(x)
-        cols = self._columns(x4)
-        self._cols = cols if self.training else None
-        y = cols @ self.weight.data.reshape(-1, self.chan_out)
+        padded, ho, wo, banded = self._geometry(x4)
+        self._cols = None  # drop the previous step's unrolled input before building the new one: halves the peak
+        unrolled = self._unrolled(x4, banded)
+        kernel = self._kernel_matrix(padded, wo, banded)
+        self._cols, self._band = (unrolled, kernel) if self.training else (None, None)
+        y = (unrolled @ kernel).reshape(x4.shape[0], ho, wo, self.chan_out)
         if self.bias is not None:
             y += self.bias.data
-        b, h, w, _ = x4.shape
-        ho, wo = (output_size(n, k, s, p) for n, k, s, p in zip((h, w), self.kernel, self.stride, self.padding))
-        return self._from_4d(y.reshape(b, ho, wo, self.chan_out))
+        return self._from_4d(y)
 
     def backward_update_gradient(self, x, delta) -> None:
-        cols = self._cols if (x is self._input and self._cols is not None) else self._columns(self._to_4d(x))
-        d2 = delta.reshape(-1, self.chan_out)
-        self.weight.accumulate_matmul(cols.T, d2)
+        x4 = self._to_4d(x)
+        padded, ho, wo, banded = self._geometry(x4)
+        cached = x is self._input and self._cols is not None
+        unrolled = self._cols if cached else self._unrolled(x4, banded)
+        if banded:
+            d2 = delta.reshape(x4.shape[0] * ho, wo * self.chan_out)
+            kernel_shape = (*self.kernel, self.chan_in, self.chan_out)
+            grad = _banded.unband(unrolled.T @ d2, kernel_shape, padded[2], wo, self.stride[1])
+            self.weight.accumulate(grad.reshape(self.weight.data.shape))
+        else:
+            self.weight.accumulate_matmul(unrolled.T, delta.reshape(-1, self.chan_out))
         if self.bias is not None:
-            self.bias.accumulate_sum(d2, axis=0)
+            self.bias.accumulate(channel_sum(delta))
 
     def backward_delta(self, x, delta):
-        b, h, w, c = self._to_4d(x).shape
-        ph, pw = self.padding
-        dcols = delta.reshape(-1, self.chan_out) @ self.weight.data.reshape(-1, self.chan_out).T
-        dx = col2im(dcols, (b, h + 2 * ph, w + 2 * pw, c), *self.kernel, *self.stride)
-        return unpad(dx, ph, pw).reshape(x.shape)
+        x4 = self._to_4d(x)
+        padded, ho, wo, banded = self._geometry(x4)
+        cached = x is self._input and self._band is not None
+        kernel = self._band if cached else self._kernel_matrix(padded, wo, banded)
+        if banded:
+            rows = delta.reshape(x4.shape[0] * ho, wo * self.chan_out) @ kernel.T
+            dx = _banded.fold_rows(rows, padded, self.kernel[0], self.stride[0])
+        else:
+            dx = col2im(delta.reshape(-1, self.chan_out) @ kernel.T, padded, *self.kernel, *self.stride)
+        return unpad(dx, *self.padding).reshape(x.shape)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         h, w, _ = input_shape

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import backends
 from ..exceptions import ShapeError
 from ..module import Module, Parameter
+from ._windows import channel_sum
 
 
 class _BatchNorm(Module):
@@ -30,10 +31,10 @@ class _BatchNorm(Module):
         no side effects."""
         xp = backends.xp()
         if self.training:
-            axes = tuple(range(x.ndim - 1))
-            mean = x.mean(axis=axes)
+            scale = x.shape[-1] / x.size
+            mean = channel_sum(x) * scale
             centred = x - mean
-            var = (centred * centred).mean(axis=axes)
+            var = channel_sum(centred * centred) * scale
         else:
             mean, var = None, None
             centred = x - self.running_mean
@@ -67,18 +68,17 @@ class _BatchNorm(Module):
         if self.weight is None:
             return
         xhat, _ = self._normalised(x)
-        axes = tuple(range(delta.ndim - 1))
-        self.weight.accumulate((delta * xhat).sum(axis=axes))
-        self.bias.accumulate(delta.sum(axis=axes))
+        self.weight.accumulate(channel_sum(delta * xhat))
+        self.bias.accumulate(channel_sum(delta))
 
     def backward_delta(self, x, delta):
         xhat, inv_std = self._normalised(x)
         g = delta * self.weight.data if self.weight is not None else delta
         if not self.training:  # running statistics are constants
             return g * inv_std
-        axes = tuple(range(delta.ndim - 1))
-        mean_g = g.mean(axis=axes)
-        mean_gx = (g * xhat).mean(axis=axes)
+        scale = g.shape[-1] / g.size
+        mean_g = channel_sum(g) * scale
+        mean_gx = channel_sum(g * xhat) * scale
         return (g - mean_g - xhat * mean_gx) * inv_std
 
     def extra_repr(self) -> str:
