@@ -195,3 +195,12 @@ def test_max_last_axis_matches_numpy_for_short_and_long_rows(shape, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     out = backends.max_last_axis(nn.asarray(x))
     np.testing.assert_array_equal(nn.to_numpy(out), x.max(axis=-1, keepdims=True))
+
+
+def test_as_strided_is_read_only_unless_asked():
+    x = nn.asarray(np.zeros(6, dtype=np.float32))
+    view = backends.as_strided(x, (3,), (8,))
+    with pytest.raises(ValueError, match="read-only"):
+        view[...] = 1.0
+    backends.as_strided(x, (3,), (8,), writeable=True)[...] = 1.0
+    np.testing.assert_array_equal(nn.to_numpy(x), [1, 0, 1, 0, 1, 0])

@@ -216,9 +216,10 @@ def sliding_window_view(x, window_shape, axis=None):
     return active().sliding_window_view(x, window_shape, axis=axis)
 
 
-def as_strided(x, shape, strides):
-    """A read-only strided view of ``x`` (strides in bytes)."""
-    return active().as_strided(x, shape, strides)
+def as_strided(x, shape, strides, writeable: bool = False):
+    """A strided view of ``x`` (strides in bytes), read-only unless asked; write only where no two view
+    elements share memory."""
+    return active().as_strided(x, shape, strides, writeable)
 
 
 def axpy(alpha: float, x, y) -> None:

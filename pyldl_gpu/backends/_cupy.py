@@ -73,8 +73,8 @@ class CupyBackend:
     def sliding_window_view(self, x, window_shape, axis=None):
         return self._stride_tricks.sliding_window_view(x, window_shape, axis=axis)
 
-    def as_strided(self, x, shape, strides):
-        return self._stride_tricks.as_strided(x, shape=shape, strides=strides)
+    def as_strided(self, x, shape, strides, writeable: bool = False):
+        return self._stride_tricks.as_strided(x, shape=shape, strides=strides)  # CuPy views are always writeable
 
     def scatter_add(self, a, indices, values) -> None:
         self._cupyx.scatter_add(a, indices, values)

@@ -70,9 +70,9 @@ class NumpyBackend:
         return stride_tricks.sliding_window_view(x, window_shape, axis=axis)
 
     @staticmethod
-    def as_strided(x, shape, strides):
-        """A strided view; strides in bytes."""
-        return stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=False)
+    def as_strided(x, shape, strides, writeable: bool = False):
+        """A strided view; strides in bytes. Writeable only on request: overlapping writes are the caller's risk."""
+        return stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=writeable)
 
     @staticmethod
     def scatter_add(a, indices, values) -> None:

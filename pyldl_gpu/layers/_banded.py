@@ -30,23 +30,26 @@ def row_windows(xpad, kh: int, sh: int):
     return xp.ascontiguousarray(view).reshape(b * ho, kh * wp * c)
 
 
+def _blocks(t5, kw: int, sw: int, writeable: bool = False):
+    """View (Wo, kh, kw, C, cout) of the band's blocks: [o, i, j, c, co] is t5[i, sw * o + j, c, o, co].
+    Distinct entries are distinct memory, so writing through it is safe."""
+    kh, _, c, wo, cout = t5.shape
+    s = t5.strides
+    return backends.as_strided(t5, (wo, kh, kw, c, cout), (sw * s[1] + s[3], s[0], s[1], s[2], s[4]), writeable)
+
+
 def band(weight, wp: int, wo: int, sw: int):
-    """The banded matrix (kh * Wp * C, Wo * cout) of a (kh, kw, C, cout) kernel."""
+    """The banded matrix (kh * Wp * C, Wo * cout) of a (kh, kw, C, cout) kernel: one broadcast write."""
     kh, kw, c, cout = weight.shape
-    t = backends.xp().zeros((kh, wp, c, wo, cout), dtype=weight.dtype)
-    for o in range(wo):
-        t[:, sw * o:sw * o + kw, :, o, :] = weight
-    return t.reshape(kh * wp * c, wo * cout)
+    t5 = backends.xp().zeros((kh, wp, c, wo, cout), dtype=weight.dtype)
+    _blocks(t5, kw, sw, writeable=True)[...] = weight
+    return t5.reshape(kh * wp * c, wo * cout)
 
 
 def unband(t, kernel_shape: tuple, wp: int, wo: int, sw: int):
-    """Adjoint of band: sum the band's diagonals back into a (kh, kw, C, cout) kernel gradient."""
+    """Adjoint of band: the sum of the band's blocks, a (kh, kw, C, cout) kernel gradient."""
     kh, kw, c, cout = kernel_shape
-    t5 = t.reshape(kh, wp, c, wo, cout)
-    out = t5[:, 0:kw, :, 0, :].copy()
-    for o in range(1, wo):
-        out += t5[:, sw * o:sw * o + kw, :, o, :]
-    return out
+    return _blocks(backends.xp().ascontiguousarray(t).reshape(kh, wp, c, wo, cout), kw, sw).sum(axis=0)
 
 
 def fold_rows(rows, padded_shape: tuple, kh: int, sh: int):

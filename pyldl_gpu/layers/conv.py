@@ -17,7 +17,7 @@ from ..exceptions import ShapeError
 from ..init import initialise
 from ..module import Module, Parameter
 from . import _banded
-from ._windows import channel_sum, check_fits, col2im, im2col, output_size, pad, pair, unpad
+from ._windows import add_channel_bias, channel_sum, check_fits, col2im, im2col, output_size, pad, pair, unpad
 
 ALGORITHMS = ("auto", "im2col", "banded")
 
@@ -94,7 +94,7 @@ class Conv2D(Module):
         self._cols, self._band = (unrolled, kernel) if self.training else (None, None)
         y = (unrolled @ kernel).reshape(x4.shape[0], ho, wo, self.chan_out)
         if self.bias is not None:
-            y += self.bias.data
+            add_channel_bias(y, self.bias.data)
         return self._from_4d(y)
 
     def backward_update_gradient(self, x, delta) -> None:
