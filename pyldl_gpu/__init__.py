@@ -20,6 +20,7 @@ from .containers import AutoEncoder, Sequential
 from .exceptions import (
     CheckpointError,
     CudaUnavailableError,
+    DatasetError,
     DeviceError,
     DTypeError,
     GradcheckError,
@@ -66,7 +67,8 @@ __all__ = [
     "AvgPool1D", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Flatten", "MaxPool1D",
     "MaxPool2D", "Reshape", "Upsample2D",
     "SGD", "Adam", "AdamW", "AutoEncoder", "BCELoss", "BCEWithLogitsLoss", "CheckpointError", "CosineAnnealingLR",
-    "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DeviceError", "EarlyStopping", "ExponentialLR",
+    "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DatasetError", "DeviceError", "EarlyStopping",
+    "ExponentialLR",
     "GradcheckError", "History", "Identity", "KLSparsity", "LeakyReLU", "Linear", "LogSoftmax", "Loss", "MAELoss",
     "MSELoss", "Module", "NLLLoss", "NonFiniteLossError", "Optim", "Parameter", "PyldlError", "RMSELoss",
     "RMSProp", "ReLU", "Sequential", "ShapeError", "Sigmoid", "Softmax", "StepLR", "Tanh", "accuracy", "asarray",

@@ -31,3 +31,7 @@ class CheckpointError(PyldlError, ValueError):
 
 class GradcheckError(PyldlError, AssertionError):
     """An analytic gradient that disagrees with its finite-difference estimate."""
+
+
+class DatasetError(PyldlError, OSError):
+    """A data file that is missing, corrupt or truncated; the message names the path and how to get it."""

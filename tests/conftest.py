@@ -59,32 +59,34 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def _require(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"data file missing: {path} (set PYLDL_DATA to the shared data folder)")
-    return path
+def _load(loader, *args):
+    """Run a pyldl_gpu.datasets loader against the shared data folder; skip with a reason if a file is missing."""
+    from unittest import mock
+
+    from pyldl_gpu.datasets import _files
+
+    root = Path(os.environ.get("PYLDL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    with mock.patch.dict(os.environ, {_files.ENV_VAR: str(root)}):
+        try:
+            return loader(*args)
+        except nn.DatasetError as error:
+            pytest.skip(f"shared data unavailable: {error}")
 
 
-@pytest.fixture
-def mnist_subset(data_dir):
+@pytest.fixture(scope="session")
+def mnist_subset():
     """(x_train, y_train, x_test, y_test): the first 3000 official training and 1000 test images,
-    float32 (n, 28, 28, 1) in [0, 1]. A minimal idx reader; pyldl_gpu.datasets will own the real one."""
-    import gzip
+    float32 (n, 28, 28, 1) in [0, 1]."""
+    from pyldl_gpu.datasets import load_mnist
 
-    def read(name, offset, shape):
-        with gzip.open(_require(data_dir / "mnist" / name)) as f:
-            raw = f.read()
-        return np.frombuffer(raw, dtype=np.uint8, offset=offset)[: int(np.prod(shape))].reshape(shape)
-
-    x_train = read("train-images-idx3-ubyte.gz", 16, (3000, 28, 28, 1)).astype(np.float32) / 255.0
-    y_train = read("train-labels-idx1-ubyte.gz", 8, (3000,)).astype(np.int64)
-    x_test = read("t10k-images-idx3-ubyte.gz", 16, (1000, 28, 28, 1)).astype(np.float32) / 255.0
-    y_test = read("t10k-labels-idx1-ubyte.gz", 8, (1000,)).astype(np.int64)
-    return x_train, y_train, x_test, y_test
+    x_train, y_train = _load(load_mnist, "train", False)
+    x_test, y_test = _load(load_mnist, "test", False)
+    return x_train[:3000, :, :, None], y_train[:3000], x_test[:1000, :, :, None], y_test[:1000]
 
 
-@pytest.fixture
-def usps(data_dir):
-    """(x_train, y_train, x_test, y_test) of USPS: float32 (n, 16, 16) in [0, 1] and uint8 labels."""
-    with np.load(_require(data_dir / "usps" / "usps.npz")) as f:
-        return f["x_train"], f["y_train"].astype(np.int64), f["x_test"], f["y_test"].astype(np.int64)
+@pytest.fixture(scope="session")
+def usps():
+    """(x_train, y_train, x_test, y_test) of USPS: float32 (n, 16, 16) in [0, 1], int64 labels."""
+    from pyldl_gpu.datasets import load_usps
+
+    return _load(load_usps)

@@ -249,3 +249,26 @@ def test_channel_helpers_match_plain_numpy(shape, rng):
     y = nn.asarray(a.copy())
     add_channel_bias(y, nn.asarray(bias))
     np.testing.assert_array_equal(nn.to_numpy(y), a + bias)
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: nn.Conv2D(9, 1, 4, algorithm="banded"), (3, 12, 12)),
+    (lambda: nn.Conv2D(3, 1, 4, algorithm="im2col"), (3, 12, 12)),
+    (lambda: nn.Conv1D(3, 1, 4), (3, 12)),
+    (nn.Flatten, (3, 12, 12)),
+    (lambda: nn.MaxPool2D(2), (3, 12, 12)),
+    (lambda: nn.MaxPool1D(2), (3, 12)),
+    (lambda: nn.Upsample2D(2), (3, 6, 6)),
+    (lambda: nn.BatchNorm2D(1), (3, 6, 6)),
+])
+def test_inputs_with_a_zero_stride_channel_axis(make, shape, rng):
+    """x[..., None] gives the new axis stride 0 and NumPy still calls it contiguous: layers that reason about
+    strides must not read one value over and over (a real bug, caught on MNIST)."""
+    base = rng.standard_normal(shape).astype(np.float32)
+    odd = nn.asarray(base)[..., None]
+    plain = nn.asarray(np.ascontiguousarray(base.reshape(*shape, 1)))
+    module = make()
+    np.testing.assert_allclose(nn.to_numpy(module(odd)), nn.to_numpy(module(plain)), rtol=1e-6, atol=1e-6)
+    delta = nn.asarray(rng.standard_normal(tuple(module(plain).shape)).astype(np.float32))
+    np.testing.assert_allclose(nn.to_numpy(module.backward_delta(odd, delta)),
+                               nn.to_numpy(module.backward_delta(plain, delta)), rtol=1e-5, atol=1e-6)

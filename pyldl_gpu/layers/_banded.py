@@ -26,7 +26,9 @@ def row_windows(xpad, kh: int, sh: int):
     b, hp, wp, c = xpad.shape
     ho = output_size(hp, kh, sh)
     s0, s1 = xpad.strides[:2]
-    view = backends.as_strided(xpad, (b, ho, kh, wp * c), (s0, s1 * sh, s1, xpad.strides[3]))
+    # the merged (W, C) axis steps by one item: NOT strides[3], which is 0 for a size-1 axis made by x[..., None]
+    # (NumPy still calls such an array contiguous, so ascontiguousarray keeps it)
+    view = backends.as_strided(xpad, (b, ho, kh, wp * c), (s0, s1 * sh, s1, xpad.itemsize))
     return xp.ascontiguousarray(view).reshape(b * ho, kh * wp * c)
 
 

@@ -1,0 +1,45 @@
+"""Where data files live and how they are checked: $PYLDL_DATA, else a per-user cache folder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from ..exceptions import DatasetError
+
+ENV_VAR = "PYLDL_DATA"
+
+
+def data_home() -> Path:
+    """$PYLDL_DATA if set, else ~/.cache/pyldl_gpu (XDG_CACHE_HOME respected)."""
+    configured = os.environ.get(ENV_VAR, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return Path(cache) / "pyldl_gpu"
+
+
+def md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def require(relative: str, how_to_get: str) -> Path:
+    """The path of a data file under data_home(), or a DatasetError naming the path tried and the remedy."""
+    path = data_home() / relative
+    if not path.is_file():
+        raise DatasetError(
+            f"data file not found: {path} (looked in ${ENV_VAR}={os.environ.get(ENV_VAR, '<unset>')}); {how_to_get}"
+        )
+    return path
+
+
+def check_md5(path: Path, expected: str) -> None:
+    actual = md5(path)
+    if actual != expected:
+        raise DatasetError(f"{path}: md5 {actual} differs from the published {expected}: the file is corrupt or "
+                           "truncated; delete it and fetch it again")

@@ -1,0 +1,193 @@
+"""Loaders on the shared files and on tiny files the tests write; toy generators, noise, preprocessing."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+import shutil
+
+import pytest
+
+import pyldl_gpu as nn
+from pyldl_gpu import backends
+from pyldl_gpu import datasets as ds
+from pyldl_gpu.datasets import mnist as mnist_module
+
+np = backends.host()
+
+
+@pytest.fixture
+def shared(data_dir, monkeypatch):
+    monkeypatch.setenv("PYLDL_DATA", str(data_dir))
+    return data_dir
+
+
+def _skip_unless(path):
+    if not path.is_file():
+        pytest.skip(f"data file missing: {path}")
+
+
+def test_mnist_official_splits(shared):
+    _skip_unless(shared / "mnist" / "t10k-images-idx3-ubyte.gz")
+    x, y = ds.load_mnist("test", download=False)
+    assert x.shape == (10000, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
+    assert abs(float(x.mean()) * 255 - 33.791) < 1e-3 and x.min() == 0.0 and x.max() == 1.0
+    assert np.bincount(y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    x, y = ds.load_mnist("train", download=False)
+    assert x.shape == (60000, 28, 28) and abs(float(x.mean()) - 0.1307) < 1e-4 and y[:5].tolist() == [5, 0, 4, 1, 9]
+    assert np.bincount(y).tolist()[:3] == [5923, 6742, 5958]
+    with pytest.raises(ValueError, match="'train' or 'test'"):
+        ds.load_mnist("validation")
+
+
+def test_usps(shared):
+    _skip_unless(shared / "usps" / "usps.npz")
+    x_train, _, x_test, y_test = ds.load_usps()
+    assert x_train.shape == (7291, 16, 16) and x_test.shape == (2007, 16, 16)
+    assert np.bincount(y_test).tolist() == [359, 264, 198, 166, 200, 160, 170, 147, 166, 177]
+    assert 0.0 <= x_train.min() and x_train.max() <= 1.0 and x_train.dtype == np.float32
+
+
+def test_olivetti_matches_scikit_learn_orientation(shared):
+    _skip_unless(shared / "olivetti" / "olivettifaces.mat")
+    images, people = ds.load_olivetti()
+    assert images.shape == (400, 64, 64) and people.tolist()[:12] == [0] * 10 + [1, 1]
+    data = images.reshape(400, -1)  # scikit-learn's `data`
+    np.testing.assert_allclose(data[0, :3], [0.30991736, 0.3677686, 0.41735536], rtol=1e-6)
+    np.testing.assert_allclose(data[0, -3:], [0.15289256, 0.16115703, 0.1570248], rtol=1e-6)
+    np.testing.assert_allclose(data[2, :3], [0.3181818, 0.40082645, 0.49173555], rtol=1e-6)
+    assert images.max() == 1.0 and images.min() == 0.0 and abs(float(images.mean()) - 0.5470425) < 1e-6
+
+
+def test_digits_ship_with_scikit_learn():
+    x, y = ds.load_digits()
+    assert x.shape == (1797, 8, 8) and x.max() == 1.0 and set(np.unique(y)) == set(range(10))
+
+
+def _idx_bytes(magic: int, array) -> bytes:
+    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def test_read_idx_on_a_tiny_valid_file(tmp_path):
+    images = np.arange(2 * 3 * 4).reshape(2, 3, 4)
+    path = tmp_path / "tiny.gz"
+    path.write_bytes(gzip.compress(_idx_bytes(0x803, images)))
+    np.testing.assert_array_equal(ds.read_idx(path, 0x803, (2, 3, 4)), images)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not gzip at all", "not a readable gzip file"),
+    (gzip.compress(_idx_bytes(0x803, np.zeros((2, 3, 4))))[:-12], "not a readable gzip file"),
+    (gzip.compress(_idx_bytes(0x801, np.zeros((2, 3, 4)))), "magic number 0x803"),
+    (gzip.compress(_idx_bytes(0x803, np.zeros((2, 3, 4)))[:-5]), r"header says \(2, 3, 4\), 19 bytes follow"),
+    (gzip.compress(b"\x00\x00"), "magic number"),
+])
+def test_read_idx_rejects_corrupt_and_truncated_files_clearly(tmp_path, content, message):
+    path = tmp_path / "bad.gz"
+    path.write_bytes(content)
+    with pytest.raises(nn.DatasetError, match=message):
+        ds.read_idx(path, 0x803, (2, 3, 4))
+
+
+def test_missing_files_name_the_path_and_the_remedy(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYLDL_DATA", str(tmp_path))
+    with pytest.raises(nn.DatasetError, match=rf"{tmp_path}/usps/usps.npz.*get usps.npz"):
+        ds.load_usps()
+    with pytest.raises(nn.DatasetError, match=r"olivettifaces\.mat"):
+        ds.load_olivetti()
+    with pytest.raises(nn.DatasetError, match=r"t10k-images-idx3-ubyte.gz; put the official MNIST files there"):
+        ds.load_mnist("test", download=False)
+
+
+def test_corrupt_shared_style_file_fails_its_checksum(tmp_path, monkeypatch, data_dir):
+    source = data_dir / "usps" / "usps.npz"
+    _skip_unless(source)
+    (tmp_path / "usps").mkdir()
+    (tmp_path / "usps" / "usps.npz").write_bytes(source.read_bytes()[:1000])
+    monkeypatch.setenv("PYLDL_DATA", str(tmp_path))
+    with pytest.raises(nn.DatasetError, match=r"md5 .* differs from the published"):
+        ds.load_usps()
+
+
+def test_failed_download_is_explained(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYLDL_DATA", str(tmp_path))
+
+    def offline(url, timeout):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", offline)
+    with pytest.raises(nn.DatasetError, match=r"downloading it from .* failed .*network unreachable"):
+        ds.load_mnist("test")
+
+
+def test_download_keeps_only_checksum_verified_files(tmp_path, monkeypatch, data_dir):
+    src = data_dir / "mnist"
+    _skip_unless(src / "t10k-images-idx3-ubyte.gz")
+    monkeypatch.setenv("PYLDL_DATA", str(tmp_path))
+    served = []
+
+    def mirror(url, timeout):
+        served.append(url.rsplit("/", 1)[1])
+        return io.BytesIO((src / served[-1]).read_bytes())
+
+    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", mirror)
+    x, y = ds.load_mnist("test")
+    assert served == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] and x.shape == (10000, 28, 28)
+    assert y.shape == (10000,)
+    assert sorted(p.name for p in (tmp_path / "mnist").iterdir()) == sorted(served)  # saved, nothing else
+    shutil.rmtree(tmp_path / "mnist")
+    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"tampered"))
+    with pytest.raises(nn.DatasetError, match="md5"):
+        ds.load_mnist("test")
+    assert list((tmp_path / "mnist").iterdir()) == []  # nothing unverified is kept
+
+
+def test_data_home_falls_back_to_a_user_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("PYLDL_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert ds.data_home() == tmp_path / "pyldl_gpu"
+
+
+def test_toy_generators_are_seeded_and_shaped():
+    x, y, w, b = ds.make_linear_regression(100, 4, noise=0.0, seed=1)
+    np.testing.assert_allclose(x @ w + b, y, rtol=1e-5, atol=1e-5)
+    x, y = ds.make_blobs(300, centers=3, seed=2)
+    assert x.shape == (300, 2) and np.bincount(y).tolist() == [100, 100, 100]
+    np.testing.assert_array_equal(ds.make_blobs(300, centers=3, seed=2)[0], x)
+    x, y = ds.make_circle_in_square(20000, seed=3)
+    assert abs(y.mean() - 0.5) < 0.02  # radius 1/sqrt(2 pi): half the square
+    assert ((x - 0.5) ** 2).sum(1)[y == 1].max() < 1 / (2 * math.pi)
+    x, y = ds.make_xor(400, seed=4)
+    assert x.dtype == np.float32 and set(y.tolist()) == {0, 1}
+    assert (y == (np.round(x[:, 0]).astype(int) ^ np.round(x[:, 1]).astype(int))).mean() > 0.99
+    x, y = ds.make_spirals(500, arms=2, seed=5)
+    assert x.shape == (500, 2) and np.bincount(y).tolist() == [250, 250]
+
+
+def test_noise_models_stay_in_range_and_hit_the_requested_fraction():
+    x = np.full((200, 50), 0.5, dtype=np.float32)
+    g = ds.gaussian_noise(x, 0.3, seed=1)
+    assert g.dtype == np.float32 and g.min() >= 0 and g.max() <= 1 and abs(float((g - x).std()) - 0.3) < 0.03
+    s = ds.salt_and_pepper(x, 0.4, seed=1)
+    changed = s != 0.5
+    assert abs(changed.mean() - 0.4) < 0.02 and set(np.unique(s[changed]).tolist()) == {0.0, 1.0}
+    m = ds.binomial_mask(x, 0.25, seed=1)
+    assert abs((m == 0).mean() - 0.25) < 0.02
+    with pytest.raises(ValueError, match="fraction"):
+        ds.salt_and_pepper(x, 1.5)
+
+
+def test_min_max_scale_and_stratified_split():
+    scaled = ds.min_max_scale(np.array([2.0, 4.0, 6.0]), -1, 1)
+    np.testing.assert_allclose(scaled, [-1, 0, 1])
+    assert ds.min_max_scale(np.ones(3)).tolist() == [0, 0, 0]
+    x = np.arange(1000, dtype=np.float32)[:, None]
+    y = np.repeat(np.arange(4), [100, 200, 300, 400])
+    x_tr, y_tr, x_va, y_va, x_te, y_te = ds.stratified_split(x, y, validation=0.1, test=0.2, seed=0)
+    assert len(x_va) == len(y_va) == 100 and len(y_tr) == 700 and len(y_va) == 100 and len(y_te) == 200
+    assert np.bincount(y_te).tolist() == [20, 40, 60, 80]
+    assert not set(x_tr[:, 0]) & set(x_te[:, 0])
+    with pytest.raises(ValueError, match="validation"):
+        ds.stratified_split(x, y, validation=0.5, test=0.6)
