@@ -1,4 +1,5 @@
-"""Metrics computed on the device; each returns a device scalar (read it back with float() when needed)."""
+"""Metrics. ``accuracy`` runs on the device inside training (a device scalar, no sync); the evaluation
+metrics below take device or host arrays and return host values, for reports."""
 
 from __future__ import annotations
 
@@ -43,3 +44,58 @@ def resolve_metric(metric: str | Callable) -> tuple[str, Callable]:
         return metric, METRICS[metric]
     except KeyError:
         raise ValueError(f"unknown metric {metric!r}: use one of {sorted(METRICS)} or a callable") from None
+
+
+def _host(a):
+    return backends.to_numpy(a)
+
+
+def confusion_matrix(y_true, y_pred, classes: int | None = None):
+    """Contingency table (classes, classes): row = true class, column = predicted class (host int64).
+    y_pred may be labels or scores (argmax is taken over the last axis)."""
+    np = backends.host()
+    t, p = _host(y_true).astype("int64"), _host(y_pred)
+    if p.ndim == 2:
+        p = p.argmax(axis=1)
+    p = p.astype("int64")
+    k = int(classes if classes is not None else max(t.max(), p.max()) + 1)
+    out = np.zeros((k, k), dtype="int64")
+    np.add.at(out, (t, p), 1)
+    return out
+
+
+def cluster_purity(codes, labels, clusters: int | None = None, seed: int = 0) -> float:
+    """KMeans on ``codes`` (n, d), then the fraction of points whose cluster's majority label is their own."""
+    from sklearn.cluster import KMeans
+
+    np = backends.host()
+    labels = _host(labels).astype("int64")
+    k = int(clusters if clusters is not None else labels.max() + 1)
+    assigned = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(_host(codes).reshape(len(labels), -1))
+    majority = sum(np.bincount(labels[assigned == c]).max() for c in range(k) if (assigned == c).any())
+    return float(majority / len(labels))
+
+
+def kl_divergence(reference, other, eps: float = 1e-8) -> float:
+    """Mean over images of KL(p || q), each image read as a distribution over its pixels
+    (p = reference image / its sum, q likewise; eps keeps empty pixels finite). 0 for identical sets."""
+    np = backends.host()
+    p = _host(reference).reshape(len(reference), -1).astype("float64") + eps
+    q = _host(other).reshape(len(other), -1).astype("float64") + eps
+    p /= p.sum(axis=1, keepdims=True)
+    q /= q.sum(axis=1, keepdims=True)
+    return float(np.mean(np.sum(p * np.log(p / q), axis=1)))
+
+
+def psnr(reference, other, peak: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in dB over the whole set: 10 log10(peak^2 / MSE); inf when identical."""
+    np = backends.host()
+    mse = float(np.mean((_host(reference).astype("float64") - _host(other).astype("float64")) ** 2))
+    return float("inf") if mse == 0.0 else float(10.0 * np.log10(peak * peak / mse))
+
+
+def compression_ratio(input_size: int, code_size: int) -> float:
+    """How many times smaller the code is than the input (784 -> 8 gives 98)."""
+    if code_size < 1:
+        raise ValueError(f"compression_ratio: code size must be >= 1, got {code_size}")
+    return input_size / code_size

@@ -1,0 +1,145 @@
+"""Figures for experiments, written to PNG files through matplotlib's object-oriented Figure API: no pyplot,
+no global backend switch, no display needed. Every function takes host or device arrays and a path, and
+returns the path written."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from . import backends
+
+
+def _host(a):
+    return backends.to_numpy(a)
+
+
+def _save(fig, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path
+
+
+def _figure(rows: int, columns: int, size: tuple):
+    fig = Figure(figsize=size)
+    return fig, fig.subplots(rows, columns, squeeze=False)
+
+
+def training_curves(history, path, title: str = "") -> Path:
+    """Loss (and accuracy, when recorded) per epoch, train and validation."""
+    metrics = [m for m in ("loss", "accuracy") if m in history]
+    fig, axes = _figure(1, len(metrics), (5 * len(metrics), 3.5))
+    for ax, metric in zip(axes[0], metrics):
+        ax.plot(range(1, len(history[metric]) + 1), history[metric], label="train")
+        if "val_" + metric in history:
+            ax.plot(range(1, len(history["val_" + metric]) + 1), history["val_" + metric], label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.legend()
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def decision_boundary(net, x, y, path, title: str = "", resolution: int = 200) -> Path:
+    """2-D inputs: the predicted class over a grid, the points, and misclassified points circled in red."""
+    from .training.inference import predict
+
+    np = backends.host()
+    x, y = _host(x), _host(y).reshape(-1)
+    lo, hi = x.min(axis=0) - 0.1, x.max(axis=0) + 0.1
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype("float32")
+
+    def classes(points):
+        scores = _host(predict(net, points, batch_size=4096))
+        return scores.argmax(axis=1) if scores.ndim == 2 and scores.shape[1] > 1 else (scores.reshape(-1) > 0.5)
+
+    fig, axes = _figure(1, 1, (5, 5))
+    ax = axes[0][0]
+    ax.contourf(gx, gy, classes(grid).reshape(gx.shape).astype(float), alpha=0.3, cmap="coolwarm")
+    predicted = classes(x.astype("float32")).astype(int)
+    ax.scatter(x[:, 0], x[:, 1], c=y, s=6, cmap="coolwarm")
+    wrong = predicted != y.astype(int)
+    ax.scatter(x[wrong, 0], x[wrong, 1], s=40, facecolors="none", edgecolors="red",
+               label=f"misclassified: {wrong.sum()}")
+    ax.legend(loc="upper right")
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def reconstructions(original, output, path, noisy=None, count: int = 8, title: str = "") -> Path:
+    """Rows: original, noisy (optional), output, |output - original| heatmap; one column per image."""
+    rows = [("original", _host(original)), ("noisy", None if noisy is None else _host(noisy)),
+            ("output", _host(output))]
+    rows = [(name, a) for name, a in rows if a is not None]
+    side = rows[0][1][0].size
+    shape = rows[0][1].shape[1:3] if rows[0][1].ndim >= 3 else (math.isqrt(side),) * 2
+    rows.append(("error", abs(rows[-1][1] - rows[0][1])))
+    count = min(count, len(rows[0][1]))
+    fig, axes = _figure(len(rows), count, (1.3 * count, 1.4 * len(rows)))
+    for r, (name, images) in enumerate(rows):
+        for c in range(count):
+            ax = axes[r][c]
+            ax.imshow(images[c].reshape(shape), cmap="hot" if name == "error" else "gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r][0].set_ylabel(name)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def confusion(matrix, path, title: str = "") -> Path:
+    """A confusion matrix with counts in the cells."""
+    matrix = _host(matrix)
+    fig, axes = _figure(1, 1, (5, 4.5))
+    ax = axes[0][0]
+    ax.imshow(matrix, cmap="Blues")
+    for (i, j), value in backends.host().ndenumerate(matrix):
+        ax.text(j, i, str(value), ha="center", va="center", fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def latent_scatter(codes, labels, path, title: str = "", tsne: bool = False, seed: int = 0) -> Path:
+    """A 2-D scatter of latent codes coloured by label; codes of more dimensions go through t-SNE first
+    (or always, with tsne=True)."""
+    codes, labels = _host(codes).reshape(len(labels), -1), _host(labels)
+    if tsne or codes.shape[1] != 2:
+        from sklearn.manifold import TSNE
+
+        codes = TSNE(n_components=2, random_state=seed, init="pca").fit_transform(codes)
+    fig, axes = _figure(1, 1, (5, 5))
+    ax = axes[0][0]
+    points = ax.scatter(codes[:, 0], codes[:, 1], c=labels, s=4, cmap="tab10")
+    fig.colorbar(points, ax=ax)
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def image_grid(images, path, title: str = "", columns: int = 8, cmap: str = "gray") -> Path:
+    """Images (n, H, W) in a grid, each scaled to its own range: learned filters, feature maps."""
+    images = _host(images)
+    rows = math.ceil(len(images) / columns)
+    fig, axes = _figure(rows, columns, (1.2 * columns, 1.2 * rows))
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, image in zip(axes.ravel(), images):
+        ax.imshow(image, cmap=cmap)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def conv_filters(conv, path, title: str = "") -> Path:
+    """The first input channel of every filter of a Conv2D (weight (kh, kw, cin, cout))."""
+    weight = _host(conv.weight.data)
+    return image_grid(weight[:, :, 0, :].transpose(2, 0, 1), path, title or f"filters of {conv!r}")
+
+
+def feature_maps(maps, path, title: str = "") -> Path:
+    """The channels of one sample's feature maps (H, W, C)."""
+    return image_grid(_host(maps).transpose(2, 0, 1), path, title, cmap="viridis")
