@@ -72,6 +72,10 @@ def test_fit_argument_errors(rng):
         opt.fit(x, y, check_finite="never", verbose=False)
     with pytest.raises(ValueError, match="pair"):
         opt.fit(x, y, validation_data=(x,), verbose=False)
+    with pytest.raises(ValueError, match="validation_data is empty"):
+        opt.fit(x, y, validation_data=(x[:0], y[:0]), verbose=False)
+    with pytest.raises(ValueError, match="no samples to evaluate"):
+        nn.evaluate(small_net(), x[:0], y[:0])
 
 
 def test_early_stopping_stops_and_restores_best_weights(rng):

@@ -37,6 +37,8 @@ def evaluate(net: Module, x, y, loss: Loss | None = None, metrics: Iterable[str 
     x, y = backends.asarray(x), backends.asarray(y)
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"evaluate: x has {x.shape[0]} rows but y has {y.shape[0]}")
+    if x.shape[0] == 0:
+        raise ValueError("evaluate: no samples to evaluate (empty x); a mean over nothing is not a score")
     xp = backends.xp()
     named = [resolve_metric(m) for m in metrics]
     n = x.shape[0]

@@ -84,6 +84,8 @@ class Optim:
         if validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (x_val, y_val)")
+            if len(validation_data[0]) == 0:
+                raise ValueError("fit: validation_data is empty; pass None for no validation")
             validation_data = tuple(backends.asarray(a) for a in validation_data)
         named = [resolve_metric(m) for m in metrics]
         history = self.history = History()
