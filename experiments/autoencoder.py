@@ -15,8 +15,9 @@ from pyldl_gpu import metrics, plots
 
 NAME = "autoencoder"
 TITLE = "Autoencoder reconstruction: MSE vs BCE, simple vs deep"
-SEED_REPORT = "DIY: reconstructions of the four combinations (figures)"
+SEED_REPORT = "DIY: the four combinations shown as figures, no number in the issue"
 DATASETS = ("usps", "mnist", "digits")
+HEADLINE = ("*/psnr",)  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def run(args, out: Path) -> dict:

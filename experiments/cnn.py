@@ -15,13 +15,15 @@ from pyldl_gpu import metrics, plots
 
 NAME = "cnn"
 TITLE = "CNNs: Conv1D and Conv2D on USPS, LeNet-style on MNIST"
-SEED_REPORT = "DIY: USPS Conv1D 94.71 % after 500 epochs (hours), USPS Conv2D 94.12 %"
+SEED_REPORT = "DIY: USPS Conv1D 94.71 % after 500 epochs (hours), USPS Conv2D 94.12 %; target MNIST LeNet >= 99 %"
 DATASETS = ("usps", "mnist")
+HEADLINE = ("*_accuracy", "*_epochs")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def conv1d_net(length: int) -> nn.Sequential:
-    """The seed reports' Conv1D net on a (length, 1) signal: here a flattened image."""
-    return nn.Sequential(nn.Conv1D(3, 1, 32, init="he"), nn.ReLU(), nn.MaxPool1D(2, 2), nn.Flatten(),
+    """The seed reports' Conv1D net on a (length, 1) signal (here a flattened image), with a ReLU after the
+    convolution and Dropout(0.3) before the first Linear (best validation accuracy of the variants tried)."""
+    return nn.Sequential(nn.Conv1D(3, 1, 32, init="he"), nn.ReLU(), nn.MaxPool1D(2, 2), nn.Flatten(), nn.Dropout(0.3),
                          nn.Linear(32 * ((length - 2) // 2), 100, init="he"), nn.ReLU(), nn.Linear(100, 10))
 
 
@@ -39,12 +41,13 @@ def lenet() -> nn.Sequential:
 
 
 def fit(net, x_train, y_train, x_test, y_test, epochs: int, verbose: bool, lr: float = 1e-3):
-    """Adam with a cosine schedule, early stopping on a validation split; returns (test accuracy, epochs run)."""
+    """Adam with a cosine schedule over all epochs and the best validation epoch's weights kept (stopping early
+    while the schedule's rate was still high cost USPS Conv1D 0.2 point); returns (test accuracy, epochs)."""
     x_fit, y_fit, x_val, y_val = common.train_val(x_train, y_train)
     adam = nn.Adam(net, lr=lr)
     history = nn.Optim(net, nn.CrossEntropyLoss(), adam).fit(
         x_fit, y_fit, epochs=epochs, batch_size=64, validation_data=(x_val, y_val), metrics=["accuracy"],
-        early_stopping=nn.EarlyStopping("val_accuracy", patience=6), scheduler=nn.CosineAnnealingLR(adam, epochs),
+        early_stopping=nn.EarlyStopping("val_accuracy", patience=epochs), scheduler=nn.CosineAnnealingLR(adam, epochs),
         verbose=verbose)
     return nn.evaluate(net, x_test, y_test)["accuracy"], history.epochs
 

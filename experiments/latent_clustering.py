@@ -14,8 +14,9 @@ from pyldl_gpu import metrics, plots
 
 NAME = "latent_clustering"
 TITLE = "Clustering in a 2-D latent space: KMeans purity, t-SNE"
-SEED_REPORT = "DIY / NNDIY: 2-D latent scatter and t-SNE figures"
+SEED_REPORT = "no figure given in the issue (scatter and t-SNE plots in the reports)"
 DATASETS = ("usps", "mnist", "digits")
+HEADLINE = ("kmeans_purity_2d_latent", "kmeans_purity_raw_pixels")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def run(args, out: Path) -> dict:
@@ -29,6 +30,8 @@ def run(args, out: Path) -> dict:
     codes = nn.to_numpy(net.encode(nn.asarray(common.flat(x_test))))
     results = {"kmeans_purity_2d_latent": metrics.cluster_purity(codes, y_test, seed=args.seed),
                "kmeans_purity_raw_pixels": metrics.cluster_purity(common.flat(x_test), y_test, seed=args.seed)}
+    per_class = metrics.cluster_purity_per_class(codes, y_test, seed=args.seed)
+    results.update({f"class-{c}/purity_2d_latent": value for c, value in per_class.items()})
     plots.latent_scatter(codes, y_test, out / "latent-2d.png", f"{args.dataset}: 2-D latent codes")
     sample = slice(0, 300 if args.quick else 2000)
     plots.latent_scatter(common.flat(x_test)[sample], y_test[sample], out / "tsne-pixels.png",

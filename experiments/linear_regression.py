@@ -14,8 +14,9 @@ from pyldl_gpu import datasets, plots
 
 NAME = "linear_regression"
 TITLE = "Linear regression with noise"
-SEED_REPORT = "PyLDL: the line is recovered (figure only)"
+SEED_REPORT = "no figure given in the issue"
 DATASETS = ("synthetic",)
+HEADLINE = ("test_r2", "weight_error")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def run(args, out: Path) -> dict:

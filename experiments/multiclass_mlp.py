@@ -16,6 +16,7 @@ NAME = "multiclass_mlp"
 TITLE = "Multiclass MLP"
 SEED_REPORT = "DIY: USPS MLP 91.72 %"
 DATASETS = ("digits", "usps", "mnist")
+HEADLINE = ("test_accuracy", "epochs")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def run(args, out: Path) -> dict:

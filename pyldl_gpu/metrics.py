@@ -64,16 +64,31 @@ def confusion_matrix(y_true, y_pred, classes: int | None = None):
     return out
 
 
-def cluster_purity(codes, labels, clusters: int | None = None, seed: int = 0) -> float:
-    """KMeans on ``codes`` (n, d), then the fraction of points whose cluster's majority label is their own."""
+def _kmeans_majority(codes, labels, clusters, seed):
+    """(labels, each point's cluster's majority label) after KMeans on codes (n, d)."""
     from sklearn.cluster import KMeans
 
     np = backends.host()
     labels = _host(labels).astype("int64")
     k = int(clusters if clusters is not None else labels.max() + 1)
     assigned = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(_host(codes).reshape(len(labels), -1))
-    majority = sum(np.bincount(labels[assigned == c]).max() for c in range(k) if (assigned == c).any())
-    return float(majority / len(labels))
+    majority = np.zeros(k, dtype="int64")
+    for c in range(k):
+        if (assigned == c).any():
+            majority[c] = np.bincount(labels[assigned == c]).argmax()
+    return labels, majority[assigned]
+
+
+def cluster_purity(codes, labels, clusters: int | None = None, seed: int = 0) -> float:
+    """KMeans on ``codes`` (n, d), then the fraction of points whose cluster's majority label is their own."""
+    labels, majority = _kmeans_majority(codes, labels, clusters, seed)
+    return float((labels == majority).mean())
+
+
+def cluster_purity_per_class(codes, labels, clusters: int | None = None, seed: int = 0) -> dict[int, float]:
+    """For each true class, the fraction of its points that land in a cluster whose majority is that class."""
+    labels, majority = _kmeans_majority(codes, labels, clusters, seed)
+    return {int(c): float((majority[labels == c] == c).mean()) for c in backends.host().unique(labels)}
 
 
 def kl_divergence(reference, other, eps: float = 1e-8) -> float:

@@ -25,6 +25,11 @@ def test_cluster_purity_separated_and_mixed():
     codes = np.array([[0, 0], [10, 0], [0, 10]])[labels] + rng.normal(0, 0.5, (150, 2))
     assert metrics.cluster_purity(codes, labels) == 1.0
     assert metrics.cluster_purity(rng.normal(0, 1, (150, 2)), labels) < 0.7
+    assert metrics.cluster_purity_per_class(codes, labels) == {0: 1.0, 1: 1.0, 2: 1.0}
+    merged = codes.copy()
+    merged[labels == 2] = merged[labels == 1]  # classes 1 and 2 share one place: one of them loses
+    per_class = metrics.cluster_purity_per_class(merged[:, :] + rng.normal(0, 0.01, (150, 2)), labels, clusters=2)
+    assert per_class[0] == 1.0 and sorted([per_class[1], per_class[2]]) == [0.0, 1.0]
 
 
 def test_kl_divergence_psnr_and_compression_ratio():
