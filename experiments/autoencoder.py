@@ -42,6 +42,4 @@ def run(args, out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import experiments.autoencoder as module
-
-    common.main(module)
+    common.main(sys.modules[__name__])

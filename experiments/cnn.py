@@ -81,6 +81,4 @@ def run(args, out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import experiments.cnn as module
-
-    common.main(module)
+    common.main(sys.modules[__name__])

@@ -48,6 +48,4 @@ def run(args, out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import experiments.compression as module
-
-    common.main(module)
+    common.main(sys.modules[__name__])

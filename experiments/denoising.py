@@ -60,6 +60,4 @@ def run(args, out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import experiments.denoising as module
-
-    common.main(module)
+    common.main(sys.modules[__name__])

@@ -40,6 +40,4 @@ def run(args, out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import experiments.latent_clustering as module
-
-    common.main(module)
+    common.main(sys.modules[__name__])

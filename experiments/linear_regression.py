@@ -36,6 +36,4 @@ def run(args, out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import experiments.linear_regression as module
-
-    common.main(module)
+    common.main(sys.modules[__name__])

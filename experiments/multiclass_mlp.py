@@ -31,6 +31,4 @@ def run(args, out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import experiments.multiclass_mlp as module
-
-    common.main(module)
+    common.main(sys.modules[__name__])

@@ -58,6 +58,4 @@ def run(args, out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import experiments.nonlinear_classification as module
-
-    common.main(module)
+    common.main(sys.modules[__name__])
