@@ -95,10 +95,15 @@ class Sigmoid(_Activation):
         return g
 
 
+def _row_max(x, axis: int):
+    """x.max(axis, keepdims=True); the last axis by the backend's fastest route."""
+    return backends.max_last_axis(x) if axis in (-1, x.ndim - 1) else x.max(axis=axis, keepdims=True)
+
+
 def softmax(x, axis: int = -1):
     """Numerically stable softmax along ``axis``."""
     xp = backends.xp()
-    e = x - (backends.max_last_axis(x) if axis in (-1, x.ndim - 1) else x.max(axis=axis, keepdims=True))
+    e = x - _row_max(x, axis)
     xp.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -107,7 +112,7 @@ def softmax(x, axis: int = -1):
 def log_softmax(x, axis: int = -1):
     """Numerically stable log-softmax along ``axis``."""
     xp = backends.xp()
-    shifted = x - (backends.max_last_axis(x) if axis in (-1, x.ndim - 1) else x.max(axis=axis, keepdims=True))
+    shifted = x - _row_max(x, axis)
     shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 

@@ -168,48 +168,38 @@ class Module:
     def children(self) -> Iterator[Module]:
         yield from self._modules.values()
 
-    def modules(self) -> Iterator[Module]:
-        """This module and all its descendants, depth first, each once."""
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(dotted prefix, module) for this module and all its descendants, depth first, each module once."""
         seen: set[int] = set()
 
-        def walk(m: Module) -> Iterator[Module]:
+        def walk(m: Module, pre: str) -> Iterator[tuple[str, Module]]:
             if id(m) in seen:
                 return
             seen.add(id(m))
-            yield m
-            for child in m._modules.values():
-                yield from walk(child)
-
-        return walk(self)
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter) pairs; a parameter shared by two modules appears once."""
-        seen: set[int] = set()
-        for name, p in self._named_parameters(prefix):
-            if id(p) not in seen:
-                seen.add(id(p))
-                yield name, p
-
-    def _named_parameters(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
-        for name, p in self._parameters.items():
-            yield prefix + name, p
-        for name, child in self._modules.items():
-            yield from child._named_parameters(f"{prefix}{name}.")
-
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, object]]:
-        """(dotted name, array) pairs of every registered buffer, each module once."""
-        seen: set[int] = set()
-
-        def walk(m: Module, pre: str) -> Iterator[tuple[str, object]]:
-            if id(m) in seen:
-                return
-            seen.add(id(m))
-            for name, array in m._buffers.items():
-                yield pre + name, array
+            yield pre, m
             for name, child in m._modules.items():
                 yield from walk(child, f"{pre}{name}.")
 
         return walk(self, prefix)
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all its descendants, depth first, each once."""
+        return (m for _, m in self.named_modules())
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs; a parameter shared by two modules appears once."""
+        seen: set[int] = set()
+        for pre, m in self.named_modules(prefix):
+            for name, p in m._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield pre + name, p
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, object]]:
+        """(dotted name, array) pairs of every registered buffer, each module once."""
+        for pre, m in self.named_modules(prefix):
+            for name, array in m._buffers.items():
+                yield pre + name, array
 
     def parameters(self) -> list[Parameter]:
         """Every distinct trainable parameter, in registration order."""

@@ -11,8 +11,9 @@ from .. import backends
 from ..exceptions import CheckpointError
 from ..module import Module
 from ..optim.optimizer import Optimizer
+from .snapshot import BUFFER, PARAM, named_state
 
-_PARAM, _BUFFER, _OPTIM = "param/", "buffer/", "optim/"
+_OPTIM = "optim/"
 
 
 def save(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = None) -> Path:
@@ -21,8 +22,7 @@ def save(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
     The file is written to a temporary file in the same folder, flushed to disk, then renamed over ``path``:
     a crash mid-save leaves the previous file intact. Returns the path written."""
     path = Path(path)
-    arrays = {_PARAM + name: p.data for name, p in net.named_parameters()}
-    arrays.update({_BUFFER + name: array for name, array in net.named_buffers()})
+    arrays = named_state(net)
     if optimizer is not None:
         xp = backends.host()
         for key, value in optimizer.state_dict().items():
@@ -53,9 +53,8 @@ def load(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise CheckpointError(f"{path}: not a readable pyldl_gpu checkpoint ({error})") from error
-    targets = {_PARAM + name: p.data for name, p in net.named_parameters()}
-    targets.update({_BUFFER + name: array for name, array in net.named_buffers()})
-    stored = {k: v for k, v in saved.items() if k.startswith((_PARAM, _BUFFER))}
+    targets = named_state(net)
+    stored = {k: v for k, v in saved.items() if k.startswith((PARAM, BUFFER))}
     missing = [k.split("/", 1)[1] for k in targets if k not in stored]
     unexpected = [k.split("/", 1)[1] for k in stored if k not in targets]
     if missing or unexpected:
@@ -64,9 +63,9 @@ def load(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
         )
     for key, array in targets.items():
         if tuple(stored[key].shape) != tuple(array.shape):
-            kind, name = key.rstrip("/").split("/", 1)
+            kind, name = key.split("/", 1)
             raise CheckpointError(
-                f"{path}: {'parameter' if kind == 'param' else 'buffer'} {name!r} has shape "
+                f"{path}: {'parameter' if kind + '/' == PARAM else 'buffer'} {name!r} has shape "
                 f"{tuple(stored[key].shape)} in the file, {tuple(array.shape)} in the model"
             )
     if optimizer is not None:

@@ -5,19 +5,25 @@ from __future__ import annotations
 from ..module import Module
 from ..optim.optimizer import Optimizer
 
+PARAM, BUFFER = "param/", "buffer/"
 
-def _state_arrays(net: Module) -> list:
-    return [p.data for p in net.parameters()] + [array for _, array in net.named_buffers()]
+
+def named_state(net: Module) -> dict:
+    """Every array that defines a trained model: 'param/<name>' -> parameter data, 'buffer/<name>' -> buffer
+    (e.g. BatchNorm running statistics). The one list that save, load and snapshots all use."""
+    state = {PARAM + name: p.data for name, p in net.named_parameters()}
+    state.update({BUFFER + name: array for name, array in net.named_buffers()})
+    return state
 
 
 def snapshot_parameters(net: Module) -> list:
-    """Device copies of every parameter and buffer (e.g. BatchNorm running statistics)."""
-    return [array.copy() for array in _state_arrays(net)]
+    """Device copies of every parameter and buffer."""
+    return [array.copy() for array in named_state(net).values()]
 
 
 def restore_parameters(net: Module, copies: list) -> None:
     """Copy a snapshot back in place (references to the arrays stay valid)."""
-    for array, saved in zip(_state_arrays(net), copies):
+    for array, saved in zip(named_state(net).values(), copies):
         array[...] = saved
 
 
