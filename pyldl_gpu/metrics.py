@@ -46,15 +46,11 @@ def resolve_metric(metric: str | Callable) -> tuple[str, Callable]:
         raise ValueError(f"unknown metric {metric!r}: use one of {sorted(METRICS)} or a callable") from None
 
 
-def _host(a):
-    return backends.to_numpy(a)
-
-
 def confusion_matrix(y_true, y_pred, classes: int | None = None):
     """Contingency table (classes, classes): row = true class, column = predicted class (host int64).
     y_pred may be labels or scores (argmax is taken over the last axis)."""
     np = backends.host()
-    t, p = _host(y_true).astype("int64"), _host(y_pred)
+    t, p = backends.to_numpy(y_true).astype("int64"), backends.to_numpy(y_pred)
     if p.ndim == 2:
         p = p.argmax(axis=1)
     p = p.astype("int64")
@@ -69,9 +65,10 @@ def _kmeans_majority(codes, labels, clusters, seed):
     from sklearn.cluster import KMeans
 
     np = backends.host()
-    labels = _host(labels).astype("int64")
+    labels = backends.to_numpy(labels).astype("int64")
     k = int(clusters if clusters is not None else labels.max() + 1)
-    assigned = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(_host(codes).reshape(len(labels), -1))
+    points = backends.to_numpy(codes).reshape(len(labels), -1)
+    assigned = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(points)
     majority = np.zeros(k, dtype="int64")
     for c in range(k):
         if (assigned == c).any():
@@ -95,8 +92,8 @@ def kl_divergence(reference, other, eps: float = 1e-8) -> float:
     """Mean over images of KL(p || q), each image read as a distribution over its pixels
     (p = reference image / its sum, q likewise; eps keeps empty pixels finite). 0 for identical sets."""
     np = backends.host()
-    p = _host(reference).reshape(len(reference), -1).astype("float64") + eps
-    q = _host(other).reshape(len(other), -1).astype("float64") + eps
+    p = backends.to_numpy(reference).reshape(len(reference), -1).astype("float64") + eps
+    q = backends.to_numpy(other).reshape(len(other), -1).astype("float64") + eps
     p /= p.sum(axis=1, keepdims=True)
     q /= q.sum(axis=1, keepdims=True)
     return float(np.mean(np.sum(p * np.log(p / q), axis=1)))
@@ -105,7 +102,8 @@ def kl_divergence(reference, other, eps: float = 1e-8) -> float:
 def psnr(reference, other, peak: float = 1.0) -> float:
     """Peak signal-to-noise ratio in dB over the whole set: 10 log10(peak^2 / MSE); inf when identical."""
     np = backends.host()
-    mse = float(np.mean((_host(reference).astype("float64") - _host(other).astype("float64")) ** 2))
+    difference = backends.to_numpy(reference).astype("float64") - backends.to_numpy(other).astype("float64")
+    mse = float(np.mean(difference**2))
     return float("inf") if mse == 0.0 else float(10.0 * np.log10(peak * peak / mse))
 
 

@@ -12,10 +12,6 @@ from matplotlib.figure import Figure
 from . import backends
 
 
-def _host(a):
-    return backends.to_numpy(a)
-
-
 def _save(fig, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,13 +44,13 @@ def decision_boundary(net, x, y, path, title: str = "", resolution: int = 200) -
     from .training.inference import predict
 
     np = backends.host()
-    x, y = _host(x), _host(y).reshape(-1)
+    x, y = backends.to_numpy(x), backends.to_numpy(y).reshape(-1)
     lo, hi = x.min(axis=0) - 0.1, x.max(axis=0) + 0.1
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype("float32")
 
     def classes(points):
-        scores = _host(predict(net, points, batch_size=4096))
+        scores = backends.to_numpy(predict(net, points, batch_size=4096))
         return scores.argmax(axis=1) if scores.ndim == 2 and scores.shape[1] > 1 else (scores.reshape(-1) > 0.5)
 
     fig, axes = _figure(1, 1, (5, 5))
@@ -72,8 +68,8 @@ def decision_boundary(net, x, y, path, title: str = "", resolution: int = 200) -
 
 def reconstructions(original, output, path, noisy=None, count: int = 8, title: str = "") -> Path:
     """Rows: original, noisy (optional), output, |output - original| heatmap; one column per image."""
-    rows = [("original", _host(original)), ("noisy", None if noisy is None else _host(noisy)),
-            ("output", _host(output))]
+    rows = [("original", backends.to_numpy(original)), ("noisy", None if noisy is None else backends.to_numpy(noisy)),
+            ("output", backends.to_numpy(output))]
     rows = [(name, a) for name, a in rows if a is not None]
     side = rows[0][1][0].size
     shape = rows[0][1].shape[1:3] if rows[0][1].ndim >= 3 else (math.isqrt(side),) * 2
@@ -93,7 +89,7 @@ def reconstructions(original, output, path, noisy=None, count: int = 8, title: s
 
 def confusion(matrix, path, title: str = "") -> Path:
     """A confusion matrix with counts in the cells."""
-    matrix = _host(matrix)
+    matrix = backends.to_numpy(matrix)
     fig, axes = _figure(1, 1, (5, 4.5))
     ax = axes[0][0]
     ax.imshow(matrix, cmap="Blues")
@@ -108,7 +104,7 @@ def confusion(matrix, path, title: str = "") -> Path:
 def latent_scatter(codes, labels, path, title: str = "", tsne: bool = False, seed: int = 0) -> Path:
     """A 2-D scatter of latent codes coloured by label; codes of more dimensions go through t-SNE first
     (or always, with tsne=True)."""
-    codes, labels = _host(codes).reshape(len(labels), -1), _host(labels)
+    codes, labels = backends.to_numpy(codes).reshape(len(labels), -1), backends.to_numpy(labels)
     if tsne or codes.shape[1] != 2:
         from sklearn.manifold import TSNE
 
@@ -123,7 +119,7 @@ def latent_scatter(codes, labels, path, title: str = "", tsne: bool = False, see
 
 def image_grid(images, path, title: str = "", columns: int = 8, cmap: str = "gray") -> Path:
     """Images (n, H, W) in a grid, each scaled to its own range: learned filters, feature maps."""
-    images = _host(images)
+    images = backends.to_numpy(images)
     rows = math.ceil(len(images) / columns)
     fig, axes = _figure(rows, columns, (1.2 * columns, 1.2 * rows))
     for ax in axes.ravel():
@@ -136,10 +132,10 @@ def image_grid(images, path, title: str = "", columns: int = 8, cmap: str = "gra
 
 def conv_filters(conv, path, title: str = "") -> Path:
     """The first input channel of every filter of a Conv2D (weight (kh, kw, cin, cout))."""
-    weight = _host(conv.weight.data)
+    weight = backends.to_numpy(conv.weight.data)
     return image_grid(weight[:, :, 0, :].transpose(2, 0, 1), path, title or f"filters of {conv!r}")
 
 
 def feature_maps(maps, path, title: str = "") -> Path:
     """The channels of one sample's feature maps (H, W, C)."""
-    return image_grid(_host(maps).transpose(2, 0, 1), path, title, cmap="viridis")
+    return image_grid(backends.to_numpy(maps).transpose(2, 0, 1), path, title, cmap="viridis")

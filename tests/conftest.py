@@ -43,11 +43,13 @@ def device(request):
         yield request.param
 
 
+DATA_ROOT = Path(os.environ.get("PYLDL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
 @pytest.fixture
 def data_dir() -> Path:
     """$PYLDL_DATA, or ../shared/data beside the checkout; tests using it skip if a file is missing."""
-    root = Path(os.environ.get("PYLDL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-    return root
+    return DATA_ROOT
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,8 +67,7 @@ def _load(loader, *args):
 
     from pyldl_gpu.datasets import _files
 
-    root = Path(os.environ.get("PYLDL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-    with mock.patch.dict(os.environ, {_files.ENV_VAR: str(root)}):
+    with mock.patch.dict(os.environ, {_files.ENV_VAR: str(DATA_ROOT)}):
         try:
             return loader(*args)
         except nn.DatasetError as error:

@@ -26,10 +26,9 @@ def load_usps():
     images float32 (7291 | 2007, 16, 16) in [0, 1], labels int64."""
     path = require("usps/usps.npz", "get usps.npz (7291 train / 2007 test, 16x16) into that folder")
     check_md5(path, USPS_MD5)
-    np = backends.host()
     try:
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:
-            parts = [data[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+        data = backends.load_npz(path)
+        parts = [data[k] for k in ("x_train", "y_train", "x_test", "y_test")]
     except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
         raise DatasetError(f"{path}: not the expected USPS archive ({error})") from error
     x_train, y_train, x_test, y_test = parts

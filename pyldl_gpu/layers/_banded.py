@@ -11,7 +11,7 @@ fat GEMM. For kernels wide relative to the image (LeNet's 9x9 on 28x28) it measu
 from __future__ import annotations
 
 from .. import backends
-from ._windows import output_size
+from ._windows import output_size, tap_slice
 
 
 def worth_it(padded_width: int, kw: int) -> bool:
@@ -61,5 +61,5 @@ def fold_rows(rows, padded_shape: tuple, kh: int, sh: int):
     r4 = rows.reshape(b, ho, kh, wp * c)
     out = backends.xp().zeros((b, hp, wp * c), dtype=rows.dtype)
     for i in range(kh):
-        out[:, i:i + sh * (ho - 1) + 1:sh, :] += r4[:, :, i, :]
+        out[:, tap_slice(i, sh, ho), :] += r4[:, :, i, :]
     return out.reshape(padded_shape)

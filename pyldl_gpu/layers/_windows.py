@@ -89,11 +89,26 @@ def im2col(x, kh: int, kw: int, sh: int, sw: int):
     return backends.xp().ascontiguousarray(view).reshape(b * ho * wo, -1)
 
 
+def tap_slice(i: int, stride: int, count: int) -> slice:
+    """The input positions kernel tap i reads along one axis, for ``count`` outputs at ``stride``."""
+    return slice(i, i + stride * (count - 1) + 1, stride)
+
+
 def taps(kh: int, kw: int, sh: int, sw: int, ho: int, wo: int) -> Iterator[tuple[int, int, slice, slice]]:
     """(i, j, rows, cols): the input slices that kernel tap (i, j) sees at every output position."""
     for i in range(kh):
         for j in range(kw):
-            yield i, j, slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
+            yield i, j, tap_slice(i, sh, ho), tap_slice(j, sw, wo)
+
+
+def length_as_width(x):
+    """(batch, length, C) -> a (batch, 1, length, C) view: how 1-D layers reuse the 2-D code."""
+    return x.reshape(x.shape[0], 1, x.shape[1], x.shape[2])
+
+
+def width_as_length(y4):
+    """Inverse of length_as_width: (batch, 1, length, C) -> (batch, length, C)."""
+    return y4.reshape(y4.shape[0], y4.shape[2], y4.shape[3])
 
 
 def col2im(cols, padded_shape: tuple, kh: int, kw: int, sh: int, sw: int):

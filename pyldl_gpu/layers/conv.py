@@ -17,7 +17,19 @@ from ..exceptions import ShapeError
 from ..init import initialise
 from ..module import Module, Parameter
 from . import _banded
-from ._windows import add_channel_bias, channel_sum, check_fits, col2im, im2col, output_size, pad, pair, unpad
+from ._windows import (
+    add_channel_bias,
+    channel_sum,
+    check_fits,
+    col2im,
+    im2col,
+    length_as_width,
+    output_size,
+    pad,
+    pair,
+    unpad,
+    width_as_length,
+)
 
 ALGORITHMS = ("auto", "im2col", "banded")
 
@@ -159,10 +171,10 @@ class Conv1D(Conv2D):
         if x.ndim != 3 or x.shape[2] != self.chan_in:
             raise ShapeError(f"{self!r}: expected input (batch, length, {self.chan_in}), got {tuple(x.shape)}")
         check_fits(self, x.shape[1:2], self.kernel[1:], self.padding[1:], ("length",))
-        return x.reshape(x.shape[0], 1, x.shape[1], x.shape[2])
+        return length_as_width(x)
 
     def _from_4d(self, y4):
-        return y4.reshape(y4.shape[0], y4.shape[2], y4.shape[3])
+        return width_as_length(y4)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         length, _ = input_shape

@@ -11,14 +11,14 @@ from __future__ import annotations
 from .. import backends
 from ..exceptions import ShapeError
 from ..module import Module
-from ._windows import check_fits, output_size, pair
+from ._windows import check_fits, length_as_width, output_size, pair, tap_slice, width_as_length
 
 
 def _taps(size: int, k: int, stride: int, axis: int) -> list[tuple]:
     """Index tuples selecting, for each of the k taps, the strided view of ``axis`` it reads."""
     n = output_size(size, k, stride)
     lead = (slice(None),) * axis
-    return [(*lead, slice(i, i + stride * (n - 1) + 1, stride)) for i in range(k)]
+    return [(*lead, tap_slice(i, stride, n)) for i in range(k)]
 
 
 def _gradient_buffer(x, taps, stride: int):
@@ -166,13 +166,13 @@ class _Pool1D:
         if x.ndim != 3:
             raise ShapeError(f"{self!r}: expected input (batch, length, chan), got {tuple(x.shape)}")
         check_fits(self, x.shape[1:2], self.kernel[1:], (0,), ("length",))
-        return x.reshape(x.shape[0], 1, x.shape[1], x.shape[2])
+        return length_as_width(x)
 
     def _from_4d(self, y4):
-        return y4.reshape(y4.shape[0], y4.shape[2], y4.shape[3])
+        return width_as_length(y4)
 
     def _out_to_4d(self, y):
-        return y.reshape(y.shape[0], 1, y.shape[1], y.shape[2])
+        return length_as_width(y)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         length, c = input_shape
