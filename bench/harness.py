@@ -1,40 +1,64 @@
 """One measurement used by every benchmark file: pytest-benchmark times our rounds, PyTorch's round runs in
-the untimed setup before each of ours (so the two alternate and machine drift cancels), and a pause before
-every round lets the other library's worker threads stop spinning first."""
+the untimed setup before each of ours (so the two alternate and machine drift cancels), and on the CPU a pause
+before every round lets the other library's worker threads stop spinning first."""
 
 from __future__ import annotations
 
 import statistics
 
-from workloads import Workload, build_ours, build_torch, settle, steps_for, time_steps
+import pytest
+from workloads import ROUNDS, Workload, at_batch, build_ours, build_torch, settle, steps_for, time_steps
 
-ROUNDS = 15
+import pyldl_gpu as nn
+from pyldl_gpu import backends
+
+DEVICES = ["cpu", "cuda"]
 
 
-def compare_with_torch(benchmark, w: Workload, train: bool = True, rounds: int = ROUNDS) -> dict:
-    ours = build_ours(w, train=train)
+def require_device(device: str) -> None:
+    """Skip with a reason when the device cannot run here."""
+    if device == "cuda" and not backends.cuda_is_available():
+        pytest.skip("CUDA not usable here: CuPy missing or no CUDA device")
+
+
+def _torch_peer(w: Workload, device: str, train: bool):
+    """PyTorch's version of the workload on the same device, or None when PyTorch (or its CUDA) is missing."""
     try:
-        import torch  # noqa: F401
-
-        theirs = build_torch(w, train=train)
+        import torch
     except ImportError:
-        theirs = None
-    n = steps_for(time_steps(*ours, 3))
-    if theirs:
-        time_steps(*theirs, 3)
-    ours_times, torch_times = [], []
+        return None
+    if device == "cuda" and not torch.cuda.is_available():
+        return None
+    return build_torch(w, device=device, train=train)
 
-    def torch_round():
+
+def compare_with_torch(benchmark, w: Workload, train: bool = True, device: str = "cpu", batch: int | None = None,
+                       rounds: int = ROUNDS) -> dict:
+    """Samples/s of ours and PyTorch's on ``device``, alternated round by round; returns (and stores as the
+    benchmark's extra_info) the medians and the median of per-round ratios."""
+    require_device(device)
+    w = at_batch(w, batch or w.batch)
+    with nn.device(device):
+        ours = build_ours(w, train=train)
+        theirs = _torch_peer(w, device, train)
+        n = steps_for(time_steps(*ours, 3))
         if theirs:
-            settle()
-            torch_times.append(time_steps(*theirs, n))
-        settle()
+            time_steps(*theirs, 3)
+        ours_times, torch_times = [], []
 
-    def ours_round():
-        ours_times.append(time_steps(*ours, n))
+        def torch_round():
+            if theirs:
+                settle(device)
+                torch_times.append(time_steps(*theirs, n))
+            settle(device)
 
-    benchmark.pedantic(ours_round, setup=torch_round, rounds=rounds, iterations=1)
-    info = dict(workload=w.name, mode="train" if train else "inference", batch=w.batch, steps_per_round=n,
+        def ours_round():
+            ours_times.append(time_steps(*ours, n))
+
+        benchmark.pedantic(ours_round, setup=torch_round, rounds=rounds, iterations=1)
+        described = backends.active().describe()
+    info = dict(workload=w.name, key=w.name.split()[0], mode="train" if train else "inference", batch=w.batch,
+                device=device, device_name=described, steps_per_round=n,
                 ours_samples_per_s=round(w.batch / statistics.median(ours_times), 1))
     if theirs:
         ratios = [t / o for o, t in zip(ours_times, torch_times)]

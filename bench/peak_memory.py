@@ -1,9 +1,13 @@
-"""python bench/peak_memory.py ours|torch W3: the peak extra resident memory (MiB) of training, as JSON.
+"""python bench/peak_memory.py ours|torch KEY [BATCH] [cpu|cuda]: the peak extra memory (MiB) of training, as JSON.
+Exit status 3 when the library (PyTorch, or its CUDA support) is not available.
 
-Baseline: the process's RSS once the model and data are built, before any step. Then the kernel's RSS
-high-water mark is reset (/proc/self/clear_refs) and one warm-up plus five training steps run; the result
-is the new high-water mark minus the baseline: everything training needs on top of model and data, measured
-the same way for both libraries whatever their allocators keep."""
+The library first runs one step of the same workload at batch 2 (one-time set-up: kernels, thread pools, the CUDA
+context); the baseline is taken after it and before the model and data are built; then six training steps run.
+CPU: the result is the kernel's RSS high-water mark (reset at the baseline through /proc/self/clear_refs) minus
+the baseline RSS. CUDA: the growth of the library's device memory pool (CuPy's pool; PyTorch's caching
+allocator, max_memory_reserved) over the baseline, after cached free blocks were released. Either way: model,
+gradients, data and everything a step needs, by the same rule for both libraries whatever their allocators
+keep."""
 
 from __future__ import annotations
 
@@ -23,21 +27,97 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"{field} missing from /proc/self/status")
 
 
-def main(library: str, key: str) -> None:
-    from workloads import WORKLOADS, build_ours, build_torch
+class _CpuMeter:
+    """Resident-set growth: the kernel's high-water mark (reset at start) minus the RSS at start."""
 
-    w = WORKLOADS[key]
-    step, sync = build_ours(w) if library == "ours" else build_torch(w)
-    gc.collect()
-    baseline = _status_kib("VmRSS")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # reset VmHWM to the current RSS
-    for i in range(6):
-        step(i)
-    sync()
-    peak = _status_kib("VmHWM")
-    print(json.dumps({"library": library, "workload": key, "peak_step_mib": (peak - baseline) / 1024}))
+    def start(self) -> None:
+        gc.collect()
+        self.baseline = _status_kib("VmRSS")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # reset VmHWM to the current RSS
+
+    def peak_mib(self) -> float:
+        return (_status_kib("VmHWM") - self.baseline) / 1024
+
+
+class _OursCudaMeter:
+    """Growth of CuPy's device memory pool (it never shrinks unless asked, so its size is its peak)."""
+
+    def start(self) -> None:
+        from pyldl_gpu import backends
+
+        self.backends = backends
+        gc.collect()
+        backends.synchronize()
+        backends.release_memory()
+        self.baseline = backends.memory_reserved()
+
+    def peak_mib(self) -> float:
+        return (self.backends.memory_reserved() - self.baseline) / 2**20
+
+
+class _TorchCudaMeter:
+    """Growth of PyTorch's caching allocator: max_memory_reserved over the reserved bytes at start."""
+
+    def start(self) -> None:
+        import torch
+
+        self.torch = torch
+        gc.collect()
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()
+        self.baseline = torch.cuda.memory_reserved()
+        torch.cuda.reset_peak_memory_stats()
+
+    def peak_mib(self) -> float:
+        return (self.torch.cuda.max_memory_reserved() - self.baseline) / 2**20
+
+
+def main(library: str, key: str, batch: int | None = None, device: str = "cpu") -> int:
+    """Measure from before the model and data are built (both libraries hold the same parameters and data;
+    gradient buffers count whether allocated up front, as ours, or at the first backward, as PyTorch's)."""
+    from workloads import WORKLOADS, at_batch, build_ours, build_torch
+
+    import pyldl_gpu as nn
+
+    w = at_batch(WORKLOADS[key], batch or WORKLOADS[key].batch)
+    warm = at_batch(w, 2)  # one-time runtime set-up (kernels, thread pools, CUDA context) stays out of the figure
+    if library == "ours":
+        with nn.device(device):
+            step, sync = build_ours(warm)
+            step(0)
+            sync()
+            del step, sync
+            meter = _CpuMeter() if device == "cpu" else _OursCudaMeter()
+            meter.start()
+            step, sync = build_ours(w)
+            for i in range(6):
+                step(i)
+            sync()
+            peak = meter.peak_mib()  # inside the device context: the CUDA pool is read on its device
+    else:
+        try:
+            import torch
+        except ImportError:
+            return 3
+        if device == "cuda" and not torch.cuda.is_available():
+            return 3
+        step, sync = build_torch(warm, device=device)
+        step(0)
+        sync()
+        del step, sync
+        meter = _CpuMeter() if device == "cpu" else _TorchCudaMeter()
+        meter.start()
+        step, sync = build_torch(w, device=device)
+        for i in range(6):
+            step(i)
+        sync()
+        peak = meter.peak_mib()
+    print(json.dumps({"library": library, "workload": key, "batch": w.batch, "device": device,
+                      "peak_step_mib": peak}))
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    args = sys.argv[1:]
+    sys.exit(main(args[0], args[1], int(args[2]) if len(args) > 2 else None, args[3] if len(args) > 3 else "cpu"))

@@ -5,9 +5,10 @@ channels-first (each library in its native layout)."""
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import pyldl_gpu as nn
@@ -88,6 +89,14 @@ WORKLOADS = {
 }
 
 
+BIG_BATCH = 1024  # every workload is also measured here: the batch where a GPU can fill itself
+
+
+def at_batch(w: Workload, batch: int) -> Workload:
+    """The same workload at another batch size."""
+    return w if batch == w.batch else replace(w, batch=batch)
+
+
 def synthetic_data(w: Workload, n_batches: int = 8, seed: int = 0):
     """float32 inputs in [0, 1) of the workload's shape and integer labels (the inputs for autoencoders)."""
     rng = np.random.default_rng(seed)
@@ -101,7 +110,8 @@ def _batches(x, y, size):
 
 
 def build_ours(w: Workload, train: bool = True):
-    """(step(i), sync) for pyldl_gpu on preloaded device data: a training step, or inference when train=False."""
+    """(step(i), sync) for pyldl_gpu on preloaded data of the active device (call it, and the step, inside
+    ``with nn.device(...)``): a training step, or inference when train=False."""
     net, loss = w.ours()
     opt = nn.Optim(net, loss, nn.SGD(net, lr=0.01))
     x, y = synthetic_data(w)
@@ -154,12 +164,15 @@ def build_torch(w: Workload, device: str = "cpu", train: bool = True):
 
 
 SETTLE_S = 0.3
+ROUNDS = int(os.environ.get("PYLDL_BENCH_ROUNDS", "15"))  # alternated rounds per measurement
 
 
-def settle() -> None:
+def settle(device: str = "cpu") -> None:
     """Let the other library's worker threads stop spin-waiting (OpenBLAS and OpenMP pools spin for up to
-    ~0.1 s after a call); on 2 cores a spinning pool would steal a core from the next round."""
-    time.sleep(SETTLE_S)
+    ~0.1 s after a call); on 2 cores a spinning pool would steal a core from the next round. GPU rounds only
+    need the device idle, which the synchronised timer already ensures."""
+    if device == "cpu":
+        time.sleep(SETTLE_S)
 
 
 def time_steps(step, sync, n_steps: int) -> float:

@@ -32,16 +32,45 @@ def _format(metrics: dict, patterns: tuple[str, ...] = ("*",)) -> str:
     return "; ".join(parts)
 
 
-def write_results(runs: str | Path = "runs", target: Path | None = None) -> Path:
+GPU_RUNS = Path(__file__).resolve().parent / "gpu-runs"
+GPU_HEADER = """
+## On the GPU
+
+Full runs with `--device cuda` on one NVIDIA H100 80GB HBM3 (CuPy 14.2, driver 580.159), their metrics files
+committed in `experiments/gpu-runs/`, next to the CPU run of the same experiment above (2-core Xeon). Small
+data sets with small batches are bound by kernel-launch latency on the GPU, so the GPU can be slower there.
+Metrics differ slightly between devices: the same seed gives the same initial weights and shuffles, but
+cuBLAS and OpenBLAS round differently, so the runs drift apart over the epochs.
+"""
+
+
+def _records(runs: str | Path) -> list[dict]:
+    """Full-run records (quick runs left out), in folder order."""
+    records = [json.loads(path.read_text()) for path in sorted(Path(runs).glob("*/metrics.json"))]
+    return [r for r in records if not r.get("quick")]
+
+
+def write_results(runs: str | Path = "runs", target: Path | None = None, gpu_runs: str | Path = GPU_RUNS) -> Path:
+    """Write RESULTS.md: one row per full CPU run, then the GPU runs with their CPU wall time beside."""
     target = target or Path(__file__).resolve().parent / "RESULTS.md"
-    rows = []
-    for path in sorted(Path(runs).glob("*/metrics.json")):
-        record = json.loads(path.read_text())
-        if record.get("quick"):
-            continue
+    rows, cpu_time = [], {}
+    for record in _records(runs):
         seed_report, headline = _described(record)
+        cpu_time[(record.get("experiment"), record["dataset"])] = record["wall_seconds"]
         rows.append(f"| {record['title']} | {record['dataset']} | {seed_report} | "
                     f"{_format(record['metrics'], headline)} | {record['device']} | {record['wall_seconds']} s |")
     table = ["| experiment | data | seed report | ours | device | wall time |", "|---|---|---|---|---|---|", *rows]
-    target.write_text(HEADER + "\n" + "\n".join(table) + "\n")
+    text = HEADER + "\n" + "\n".join(table) + "\n"
+    gpu_rows = []
+    for record in _records(gpu_runs):
+        _, headline = _described(record)
+        cpu = cpu_time.get((record.get("experiment"), record["dataset"]))
+        speedup = f"{cpu / record['wall_seconds']:.1f}x" if cpu else "n/a"
+        gpu_rows.append(f"| {record['title']} | {record['dataset']} | {_format(record['metrics'], headline)} | "
+                        f"{f'{cpu} s' if cpu else 'n/a'} | {record['wall_seconds']} s | {speedup} |")
+    if gpu_rows:
+        text += GPU_HEADER + "\n" + "\n".join([
+            "| experiment | data | ours on the GPU | CPU wall time | GPU wall time | CPU / GPU |",
+            "|---|---|---|---:|---:|---:|", *gpu_rows]) + "\n"
+    target.write_text(text)
     return target

@@ -70,6 +70,8 @@ def test_fit_on_gpu_keeps_float32_and_saves_loadable_on_cpu(rng, tmp_path):
         assert h["accuracy"][-1] > 0.9
         assert all(p.data.dtype == np.float32 and p.grad.dtype == np.float32 for p in net.parameters())
         nn.save(net, tmp_path / "gpu.npz")
-    cpu_net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-    nn.load(cpu_net, tmp_path / "gpu.npz")
+    with nn.device("cpu"):
+        cpu_net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        nn.load(cpu_net, tmp_path / "gpu.npz")
     assert isinstance(cpu_net[0].weight.data, np.ndarray)
+    np.testing.assert_array_equal(cpu_net[0].weight.data, nn.to_numpy(net[0].weight.data))

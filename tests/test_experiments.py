@@ -97,8 +97,17 @@ def test_results_table_is_generated_from_full_runs_only(tmp_path):
         (tmp_path / name / "metrics.json").write_text(json.dumps({
             "title": f"exp {name}", "dataset": "digits", "seed_report": "x", "metrics": {"acc": 0.5},
             "device": "cpu", "wall_seconds": 1.0, "quick": quick}))
-    text = write_results(tmp_path, tmp_path / "RESULTS.md").read_text()
+    text = write_results(tmp_path, tmp_path / "RESULTS.md", gpu_runs=tmp_path / "none").read_text()
     assert "| exp a | digits | x | acc 0.5000 | cpu | 1.0 s |" in text and "exp b" not in text
+    assert "On the GPU" not in text
+
+    gpu = tmp_path / "gpu" / "a-cuda"
+    gpu.mkdir(parents=True)
+    (gpu / "metrics.json").write_text(json.dumps({
+        "title": "exp a", "dataset": "digits", "metrics": {"acc": 0.625}, "device": "cuda:0", "wall_seconds": 0.25,
+        "quick": False}))
+    text = write_results(tmp_path, tmp_path / "RESULTS.md", gpu_runs=tmp_path / "gpu").read_text()
+    assert "| exp a | digits | acc 0.6250 | 1.0 s | 0.25 s | 4.0x |" in text
 
 
 def test_module_entry_point_reports_device_and_cuda_status():

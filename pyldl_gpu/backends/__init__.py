@@ -26,7 +26,8 @@ from ._numpy import NumpyBackend
 __all__ = [
     "ACCEPTED", "ENV_VAR", "active", "as_strided", "asarray", "axpy", "cuda_is_available", "default_dtype", "device",
     "einsum", "float_errors_ignored", "floatx", "fuse", "get_device", "host", "host_rng", "is_array", "load_npz",
-    "manual_seed", "max_last_axis", "require_array", "reset", "save_npz", "scatter_add", "set_default_dtype",
+    "manual_seed", "max_last_axis", "memory_reserved", "release_memory", "require_array", "reset", "save_npz",
+    "scatter_add", "set_default_dtype",
     "set_device", "sliding_window_view", "synchronize", "tensordot", "to_numpy", "xp",
 ]
 
@@ -217,8 +218,8 @@ def sliding_window_view(x, window_shape, axis=None):
 
 
 def as_strided(x, shape, strides, writeable: bool = False):
-    """A strided view of ``x`` (strides in bytes), read-only unless asked; write only where no two view
-    elements share memory."""
+    """A strided view of ``x`` (strides in bytes), read-only unless asked (on NumPy; CuPy arrays are always
+    writeable); write only where no two view elements share memory."""
     return active().as_strided(x, shape, strides, writeable)
 
 
@@ -255,6 +256,17 @@ def fuse(function):
 def synchronize() -> None:
     """Wait for queued device work (benchmarks); a no-op on the CPU."""
     active().synchronize()
+
+
+def memory_reserved() -> int:
+    """Bytes the device memory pool holds (in use or cached); 0 on the CPU. Benchmarks take its growth over a
+    few training steps as the step's peak device memory."""
+    return active().memory_reserved()
+
+
+def release_memory() -> None:
+    """Return the device pool's cached, unused blocks to the driver (a no-op on the CPU)."""
+    active().release_memory()
 
 
 def float_errors_ignored():

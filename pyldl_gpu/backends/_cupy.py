@@ -46,6 +46,8 @@ class CupyBackend:
         self.device = cupy.cuda.Device(index)
         with self.device:
             self.rng = cupy.random.default_rng(seed)
+        self.pool = cupy.get_default_memory_pool()  # every allocation of this process goes through it
+        self._axpy = cupy.ElementwiseKernel("T x, T alpha", "T y", "y += alpha * x", "pyldl_axpy")
 
     def activate(self) -> None:
         """Make this backend's device the current CUDA device."""
@@ -64,7 +66,8 @@ class CupyBackend:
         return a.get() if isinstance(a, self.ndarray) else self.xp.asnumpy(a)
 
     def axpy(self, alpha: float, x, y) -> None:
-        y += alpha * x
+        """y += alpha * x in one kernel (no temporary for alpha * x)."""
+        self._axpy(x, y.dtype.type(alpha), y)
 
     @staticmethod
     def max_last_axis(x):
@@ -74,10 +77,14 @@ class CupyBackend:
         return self._stride_tricks.sliding_window_view(x, window_shape, axis=axis)
 
     def as_strided(self, x, shape, strides, writeable: bool = False):
-        return self._stride_tricks.as_strided(x, shape=shape, strides=strides)  # CuPy views are always writeable
+        """A strided view; CuPy has no read-only arrays, so ``writeable`` cannot be enforced here."""
+        return self._stride_tricks.as_strided(x, shape=shape, strides=strides)
 
     def scatter_add(self, a, indices, values) -> None:
-        self._cupyx.scatter_add(a, indices, values)
+        if hasattr(self.xp.add, "at"):  # CuPy >= 13; cupyx.scatter_add is deprecated there
+            self.xp.add.at(a, indices, values)
+        else:
+            self._cupyx.scatter_add(a, indices, values)
 
     def einsum(self, subscripts, *operands):
         return self.xp.einsum(subscripts, *operands)
@@ -90,6 +97,14 @@ class CupyBackend:
 
     def synchronize(self) -> None:
         self.device.synchronize()
+
+    def memory_reserved(self) -> int:
+        """Bytes CuPy's memory pool holds on the device (in use or cached for reuse)."""
+        return int(self.pool.total_bytes())
+
+    def release_memory(self) -> None:
+        """Hand the pool's cached, unused blocks back to the driver."""
+        self.pool.free_all_blocks()
 
     def describe(self) -> str:
         props = self.xp.cuda.runtime.getDeviceProperties(self.index)

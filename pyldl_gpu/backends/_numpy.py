@@ -97,5 +97,14 @@ class NumpyBackend:
     def synchronize() -> None:
         """NumPy runs eagerly: nothing to wait for."""
 
+    @staticmethod
+    def memory_reserved() -> int:
+        """Device memory has no meaning on the host: 0 (host peaks are measured from the process RSS)."""
+        return 0
+
+    @staticmethod
+    def release_memory() -> None:
+        """NumPy frees arrays when they die: nothing is cached."""
+
     def describe(self) -> str:
         return f"cpu (NumPy {numpy.__version__})"
