@@ -127,7 +127,9 @@ def test_lenet_three_epochs_same_accuracy_on_both_devices(mnist_subset):
         nn.manual_seed(0)
         with nn.device(device):
             net = lenet()
-            nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(net, lr=0.05, momentum=0.9)).fit(
+            # a calm schedule: with lr 0.05 and momentum 0.9, gradients perturbed by 1e-7 (float32 rounding)
+            # moved the final accuracy by up to 0.7 points on the CPU alone; with these, by 0.2 points at 1e-5
+            nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(net, lr=0.02, momentum=0.5)).fit(
                 x_train, y_train, epochs=3, batch_size=64, verbose=False)
             accuracy[device] = nn.evaluate(net, x_test, y_test)["accuracy"]
     assert accuracy["cpu"] > 0.8, accuracy
