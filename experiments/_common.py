@@ -72,12 +72,13 @@ def load_images(name: str, quick: bool, seed: int = 0):
     else:
         raise ValueError(f"unknown data set {name!r}")
     if quick:
-        x_train, y_train = _subset(x_train, y_train, 3000, seed)
-        x_test, y_test = _subset(x_test, y_test, 1000, seed)
+        x_train, y_train = subset(x_train, y_train, 3000, seed)
+        x_test, y_test = subset(x_test, y_test, 1000, seed)
     return x_train, y_train, x_test, y_test
 
 
-def _subset(x, y, n: int, seed: int):
+def subset(x, y, n: int, seed: int):
+    """A stratified part of n samples (all of them when there are fewer)."""
     if len(y) <= n:
         return x, y
     _, _, _, _, x_part, y_part = datasets.stratified_split(x, y, test=n / len(y), seed=seed)

@@ -39,6 +39,23 @@ def training_curves(history, path, title: str = "") -> Path:
     return _save(fig, path)
 
 
+def compare_curves(series: dict, path, ylabel: str, title: str = "", target: float | None = None) -> Path:
+    """Several runs' per-epoch values on one axis (e.g. test accuracy per optimizer); ``target`` draws a
+    dashed horizontal line."""
+    fig, axes = _figure(1, 1, (6, 4))
+    ax = axes[0][0]
+    for name, values in series.items():
+        ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=name)
+    if target is not None:
+        ax.axhline(target, color="gray", linestyle="--", linewidth=1, label=f"{target:g}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title)
+    return _save(fig, path)
+
+
 def decision_boundary(net, x, y, path, title: str = "", resolution: int = 200) -> Path:
     """2-D inputs: the predicted class over a grid, the points, and misclassified points circled in red."""
     from .training.inference import predict

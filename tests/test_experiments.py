@@ -81,6 +81,20 @@ def test_cnn_usps(tmp_path):
     assert m["conv1d_accuracy"] > 0.85 and m["conv2d_accuracy"] > 0.85
 
 
+def test_optimizers_mnist(tmp_path):
+    _needs("mnist/train-images-idx3-ubyte.gz", "mnist/t10k-images-idx3-ubyte.gz")
+    m = _run(["experiments/optimizers.py"], tmp_path)
+    names = ("sgd-momentum-0.1", "sgd-momentum-0.9", "rmsprop", "adam")
+    assert all(m[f"{n}/test_accuracy"] > 0.7 for n in names), m
+    assert all(m[f"{n}/epochs_to_97"] == -1 or 1 <= m[f"{n}/epochs_to_97"] <= 2 for n in names), m
+
+
+def test_epochs_to_target():
+    from experiments.optimizers import epochs_to
+
+    assert epochs_to([0.5, 0.97, 0.99], 0.97) == 2 and epochs_to([0.5], 0.97) == -1 and epochs_to([], 0.9) == -1
+
+
 def test_runner_lists_every_experiment():
     out = subprocess.run([sys.executable, "-m", "experiments", "list"], cwd=ROOT, capture_output=True, text=True,
                          timeout=60, check=True).stdout

@@ -63,6 +63,7 @@ def test_every_figure_is_written(tmp_path):
     conv = nn.Conv2D(3, 1, 4)
     written = [
         plots.training_curves(history, tmp_path / "curves.png", "toy"),
+        plots.compare_curves({"a": [0.5, 0.7], "b": [0.6, 0.9]}, tmp_path / "compare.png", "accuracy", target=0.8),
         plots.decision_boundary(net, x, y, tmp_path / "boundary.png", resolution=40),
         plots.reconstructions(images, images * 0.9, tmp_path / "recon.png", noisy=images * 0.5, count=4),
         plots.confusion(metrics.confusion_matrix(y, y), tmp_path / "cm.png"),
