@@ -39,7 +39,8 @@ def training_curves(history, path, title: str = "") -> Path:
     return _save(fig, path)
 
 
-def compare_curves(series: dict, path, ylabel: str, title: str = "", target: float | None = None) -> Path:
+def compare_curves(series: dict, path, ylabel: str, title: str = "", target: float | None = None,
+                   xlabel: str = "epoch") -> Path:
     """Several runs' per-epoch values on one axis (e.g. test accuracy per optimizer); ``target`` draws a
     dashed horizontal line."""
     fig, axes = _figure(1, 1, (6, 4))
@@ -48,7 +49,7 @@ def compare_curves(series: dict, path, ylabel: str, title: str = "", target: flo
         ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=name)
     if target is not None:
         ax.axhline(target, color="gray", linestyle="--", linewidth=1, label=f"{target:g}")
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend()

@@ -89,6 +89,12 @@ def test_optimizers_mnist(tmp_path):
     assert all(m[f"{n}/epochs_to_97"] == -1 or 1 <= m[f"{n}/epochs_to_97"] <= 2 for n in names), m
 
 
+def test_grid_search_digits(tmp_path):
+    m = _run(["experiments/grid_search.py"], tmp_path)
+    assert m["trials"] == 4 and m["best_val_accuracy"] > 0.8 and m["test_accuracy"] > 0.8
+    assert m["best_loss"] in ("ce", "mse")
+
+
 def test_epochs_to_target():
     from experiments.optimizers import epochs_to
 
