@@ -42,6 +42,7 @@ from .layers import (
     MaxPool1D,
     MaxPool2D,
     Reshape,
+    TiedLinear,
     Upsample2D,
 )
 from .losses import (
@@ -65,7 +66,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AvgPool1D", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Flatten", "MaxPool1D",
-    "MaxPool2D", "Reshape", "Upsample2D",
+    "MaxPool2D", "Reshape", "TiedLinear", "Upsample2D",
     "SGD", "Adam", "AdamW", "AutoEncoder", "BCELoss", "BCEWithLogitsLoss", "CheckpointError", "CosineAnnealingLR",
     "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DatasetError", "DeviceError", "EarlyStopping",
     "ExponentialLR",

@@ -95,6 +95,13 @@ def test_grid_search_digits(tmp_path):
     assert m["best_loss"] in ("ce", "mse")
 
 
+def test_stacked_denoising_mnist(tmp_path):
+    _needs("mnist/train-images-idx3-ubyte.gz", "mnist/t10k-images-idx3-ubyte.gz")
+    m = _run(["experiments/stacked_denoising.py"], tmp_path)
+    assert m["layer1/reconstruction_bce"] < 0.3, "the first layer learned to reconstruct (chance BCE is ~0.7)"
+    assert m["finetuned_accuracy"] > 0.3 and m["scratch_accuracy"] > 0.3 and m["labelled"] == 300
+
+
 def test_epochs_to_target():
     from experiments.optimizers import epochs_to
 

@@ -10,6 +10,11 @@ from pyldl_gpu import backends
 np = backends.host()
 
 
+def _tied_autoencoder():
+    encoder = nn.Linear(9, 4)
+    return nn.Sequential(encoder, nn.Sigmoid(), nn.TiedLinear(encoder), nn.Sigmoid())
+
+
 def _modules():
     return {
         "linear": (lambda: nn.Linear(7, 5), (3, 7)),
@@ -27,6 +32,7 @@ def _modules():
                                               nn.Linear(5, 3), nn.Softmax()), (5, 7)),
         "autoencoder": (lambda: nn.AutoEncoder(nn.Sequential(nn.Linear(9, 5), nn.Sigmoid()),
                                                nn.Sequential(nn.Linear(5, 9), nn.Sigmoid())), (3, 9)),
+        "tied_autoencoder": (_tied_autoencoder, (5, 9)),
         "sparse_hidden": (lambda: nn.Sequential(nn.Linear(7, 5), nn.Sigmoid(), nn.KLSparsity(0.05, 0.5),
                                                 nn.Linear(5, 3)), (9, 7)),
     }
