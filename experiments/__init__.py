@@ -3,5 +3,5 @@
 
 REGISTRY = (
     "linear_regression", "nonlinear_classification", "multiclass_mlp", "autoencoder", "compression",
-    "denoising", "latent_clustering", "cnn", "optimizers", "stacked_denoising", "grid_search",
+    "denoising", "latent_clustering", "cnn", "optimizers", "stacked_denoising", "digit_pairs", "faces", "grid_search",
 )

@@ -16,7 +16,7 @@ from .backends import (
     to_numpy,
     xp,
 )
-from .containers import AutoEncoder, Sequential
+from .containers import AutoEncoder, Sequential, Siamese
 from .exceptions import (
     CheckpointError,
     CudaUnavailableError,
@@ -53,6 +53,7 @@ from .losses import (
     Loss,
     MAELoss,
     MSELoss,
+    MultiTaskLoss,
     NLLLoss,
     RMSELoss,
 )
@@ -71,8 +72,9 @@ __all__ = [
     "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DatasetError", "DeviceError", "EarlyStopping",
     "ExponentialLR",
     "GradcheckError", "History", "Identity", "KLSparsity", "LeakyReLU", "Linear", "LogSoftmax", "Loss", "MAELoss",
-    "MSELoss", "Module", "NLLLoss", "NonFiniteLossError", "Optim", "Parameter", "PyldlError", "RMSELoss",
-    "RMSProp", "ReLU", "Sequential", "ShapeError", "Sigmoid", "Softmax", "StepLR", "Tanh", "accuracy", "asarray",
+    "MSELoss", "Module", "MultiTaskLoss", "NLLLoss", "NonFiniteLossError", "Optim", "Parameter", "PyldlError",
+    "RMSELoss", "RMSProp", "ReLU", "Sequential", "Siamese", "ShapeError", "Sigmoid", "Softmax", "StepLR", "Tanh",
+    "accuracy", "asarray",
     "cuda_is_available", "default_dtype", "device", "evaluate", "floatx", "get_device", "gradcheck", "load",
     "log_softmax", "manual_seed", "one_hot", "predict", "save", "set_default_dtype", "set_device", "softmax",
     "synchronize", "to_numpy", "xp",

@@ -1,9 +1,11 @@
-"""Sequential and AutoEncoder: modules that chain other modules."""
+"""Sequential, AutoEncoder and Siamese: modules that combine other modules."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from . import backends
+from .exceptions import ShapeError
 from .module import Module
 
 
@@ -128,3 +130,61 @@ class AutoEncoder(Sequential):
     def decode(self, z):
         """latent code -> reconstruction."""
         return self.decoder(z)
+
+
+class Siamese(Module):
+    """One trunk applied to both members of a pair (weight sharing), a head on the two feature vectors, and
+    optional auxiliary heads on each member's features.
+
+    x: (batch, 2, *sample). The trunk sees (2 * batch, *sample) -> features (2 * batch, F); the head sees the
+    pair's features side by side, (batch, 2 * F) -> (batch, K); ``aux`` maps (2 * batch, F) -> (2 * batch, A).
+    Output: (batch, K) without aux, else (batch, K + 2 * A) = [head | aux of member 1 | aux of member 2], the
+    layout ``MultiTaskLoss`` splits. Backward sends each part's gradient back and adds them in the trunk."""
+
+    def __init__(self, trunk: Module, head: Module, aux: Module | None = None) -> None:
+        super().__init__()
+        self.trunk, self.head = trunk, head
+        if aux is not None:
+            self.aux = aux
+        self._widths = None
+
+    def forward(self, x):
+        backends.require_array(x, repr(self))
+        if x.ndim < 3 or x.shape[1] != 2:
+            raise ShapeError(f"{type(self).__name__}: expected input (batch, 2, ...), got {tuple(x.shape)}")
+        b = x.shape[0]
+        features = self.trunk(x.reshape(2 * b, *x.shape[2:]))
+        if features.ndim != 2:
+            raise ShapeError(f"{type(self).__name__}: the trunk must output (2 * batch, features), "
+                             f"got {tuple(features.shape)}; end it with Flatten()")
+        main = self.head(features.reshape(b, -1))
+        if "aux" not in self._modules:
+            self._widths = (main.shape[1], 0)
+            return main
+        extra = self.aux(features).reshape(b, -1)
+        self._widths = (main.shape[1], extra.shape[1])
+        return backends.xp().concatenate([main, extra], axis=1)
+
+    def _through(self, module: Module, delta, update: bool, input_grad: bool = True):
+        return module.backward(delta, input_grad=input_grad) if update else module.backward_delta(module._input, delta)
+
+    def _backprop(self, delta, update: bool, input_grad: bool = True):
+        if self._widths is None:
+            raise RuntimeError(f"{type(self).__name__}: backward(delta) needs a previous call module(x)")
+        xp, (k, a), b = backends.xp(), self._widths, delta.shape[0]
+        d_features = self._through(self.head, xp.ascontiguousarray(delta[:, :k]), update).reshape(2 * b, -1)
+        if a:
+            d_aux = self._through(self.aux, xp.ascontiguousarray(delta[:, k:]).reshape(2 * b, -1), update)
+            d_features = d_features + d_aux  # the trunk's features feed both heads: their gradients add
+        d_x = self._through(self.trunk, d_features, update, input_grad)
+        return None if d_x is None else d_x.reshape(b, 2, *d_x.shape[1:])
+
+    def backward(self, delta, input_grad: bool = True):
+        """Accumulate every parameter gradient (trunk, head, aux) and return dL/dx (batch, 2, ...)."""
+        return self._backprop(delta, update=True, input_grad=input_grad)
+
+    def backward_update_gradient(self, x, delta) -> None:
+        self._backprop(delta, update=True, input_grad=False)
+
+    def backward_delta(self, x, delta):
+        return self._backprop(delta, update=False)

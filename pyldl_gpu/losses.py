@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from . import backends
-from .activations import log_softmax, softmax
+from .activations import exp_without_denormals, log_softmax, softmax
 from .exceptions import DTypeError, ShapeError
 from .module import Module
 
@@ -174,7 +174,7 @@ class CrossEntropyLoss(_ClassificationLoss):
 
     def _backward(self, y, yhat):
         seen, log_p = self._last
-        g = backends.xp().exp(log_p) if seen is yhat else softmax(yhat)
+        g = exp_without_denormals(log_p) if seen is yhat else softmax(yhat)
         if y.ndim == 2:  # soft labels need not sum to one
             g *= y.sum(axis=1, keepdims=True)
         self._subtract_targets(g, y)
@@ -240,3 +240,44 @@ class KLSparsity(Module):
 
     def extra_repr(self) -> str:
         return f"rho={self.rho}, beta={self.beta}"
+
+
+class MultiTaskLoss(Loss):
+    """A weighted sum of losses, each on some output columns against one target column: several heads trained
+    at once (e.g. Siamese with auxiliary heads). parts: (loss, first column, last column + 1, target column,
+    weight) tuples. y: (batch, targets) integer labels; yhat: (batch, columns). Each part sees
+    yhat[:, first:stop] and y[:, target]."""
+
+    def __init__(self, parts) -> None:
+        self.parts = [(loss, int(first), int(stop), int(target), float(weight))
+                      for loss, first, stop, target, weight in parts]
+        if not self.parts:
+            raise ValueError("MultiTaskLoss: give at least one part")
+
+    def _check(self, y, yhat) -> None:
+        backends.require_array(yhat, f"{self!r} prediction")
+        backends.require_array(y, f"{self!r} target")
+        stop = max(p[2] for p in self.parts)
+        targets = max(p[3] for p in self.parts) + 1
+        fits = yhat.ndim == 2 and y.ndim == 2 and yhat.shape[1] >= stop and y.shape[1] >= targets
+        if not fits or y.shape[0] != yhat.shape[0]:
+            raise ShapeError(f"{self!r}: expected prediction (batch, >= {stop}) and targets (batch, >= {targets}), "
+                             f"got {tuple(yhat.shape)} and {tuple(y.shape)}")
+
+    def _forward(self, y, yhat):
+        total = None
+        for loss, first, stop, target, weight in self.parts:
+            value = loss.forward(y[:, target], yhat[:, first:stop]) * weight
+            total = value if total is None else total + value
+        return total
+
+    def _backward(self, y, yhat):
+        g = backends.xp().zeros_like(yhat)
+        for loss, first, stop, target, weight in self.parts:
+            part = loss.backward(y[:, target], yhat[:, first:stop])
+            part *= weight
+            g[:, first:stop] += part
+        return g
+
+    def __repr__(self) -> str:
+        return f"MultiTaskLoss({len(self.parts)} parts)"

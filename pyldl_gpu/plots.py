@@ -57,6 +57,19 @@ def compare_curves(series: dict, path, ylabel: str, title: str = "", target: flo
     return _save(fig, path)
 
 
+def bars(values: dict, path, ylabel: str, title: str = "", errors: dict | None = None) -> Path:
+    """One bar per name (e.g. mean test error per model), with optional error bars (e.g. standard deviations)."""
+    fig, axes = _figure(1, 1, (1.6 + 1.4 * len(values), 4))
+    ax = axes[0][0]
+    names = list(values)
+    ax.bar(names, [values[n] for n in names], yerr=[errors[n] for n in names] if errors else None, capsize=4,
+           color="tab:blue")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
 def decision_boundary(net, x, y, path, title: str = "", resolution: int = 200) -> Path:
     """2-D inputs: the predicted class over a grid, the points, and misclassified points circled in red."""
     from .training.inference import predict

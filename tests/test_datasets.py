@@ -191,3 +191,19 @@ def test_min_max_scale_and_stratified_split():
     assert not set(x_tr[:, 0]) & set(x_te[:, 0])
     with pytest.raises(ValueError, match="validation"):
         ds.stratified_split(x, y, validation=0.5, test=0.6)
+
+
+def test_mnist_pairs_are_halved_labelled_and_reproducible():
+    images = np.arange(8 * 4 * 4, dtype=np.float32).reshape(8, 4, 4) / 128.0
+    labels = np.array([3, 0, 4, 1, 5, 7, 2, 6])  # unique: a label names its image
+    x, target, classes = ds.make_pairs(images, labels, 4, seed=1)
+    assert x.shape == (4, 2, 2, 2) and x.dtype == np.float32 and target.dtype == np.int64
+    np.testing.assert_array_equal(target, (classes[:, 0] <= classes[:, 1]).astype(np.int64))
+    assert len(set(classes.ravel().tolist())) == 8, "pairs use distinct images"
+    for i in range(4):
+        for k in range(2):
+            source = images[int(np.flatnonzero(labels == classes[i, k])[0])]
+            np.testing.assert_allclose(x[i, k], source.reshape(2, 2, 2, 2).mean(axis=(1, 3)), rtol=1e-6)
+    np.testing.assert_array_equal(ds.make_pairs(images, labels, 4, seed=1)[0], x)
+    with pytest.raises(ValueError, match=r"n must be in \[1, 4\]"):
+        ds.make_pairs(images, labels, 5)

@@ -102,6 +102,22 @@ def test_stacked_denoising_mnist(tmp_path):
     assert m["finetuned_accuracy"] > 0.3 and m["scratch_accuracy"] > 0.3 and m["labelled"] == 300
 
 
+def test_digit_pairs_mnist(tmp_path):
+    _needs("mnist/train-images-idx3-ubyte.gz", "mnist/t10k-images-idx3-ubyte.gz")
+    m = _run(["experiments/digit_pairs.py"], tmp_path)
+    assert m["rounds"] == 2 and m["pairs"] == 300
+    for name in ("plain-cnn", "weight-sharing", "weight-sharing+aux"):
+        assert m[f"{name}/test_error_mean"] < 0.35, (name, m)  # chance is about 0.5
+
+
+def test_faces_olivetti(tmp_path):
+    _needs("olivetti/olivettifaces.mat")
+    m = _run(["experiments/faces.py"], tmp_path)
+    assert m["pixels/identity_accuracy"] > 0.5 and m["4096:64/identity_accuracy"] > 0.1  # chance is 1/40
+    assert m["4096:64/compression_ratio"] == 64.0 and m["4096:64/psnr"] > 12.0
+    assert m["denoise/psnr_denoised"] > m["denoise/psnr_noisy"]
+
+
 def test_epochs_to_target():
     from experiments.optimizers import epochs_to
 

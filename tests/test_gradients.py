@@ -33,6 +33,8 @@ def _modules():
         "autoencoder": (lambda: nn.AutoEncoder(nn.Sequential(nn.Linear(9, 5), nn.Sigmoid()),
                                                nn.Sequential(nn.Linear(5, 9), nn.Sigmoid())), (3, 9)),
         "tied_autoencoder": (_tied_autoencoder, (5, 9)),
+        "siamese_with_aux": (lambda: nn.Siamese(nn.Sequential(nn.Linear(4, 3), nn.Tanh()), nn.Linear(6, 2),
+                                                nn.Linear(3, 2)), (3, 2, 4)),
         "sparse_hidden": (lambda: nn.Sequential(nn.Linear(7, 5), nn.Sigmoid(), nn.KLSparsity(0.05, 0.5),
                                                 nn.Linear(5, 3)), (9, 7)),
     }

@@ -64,6 +64,7 @@ def test_every_figure_is_written(tmp_path):
     written = [
         plots.training_curves(history, tmp_path / "curves.png", "toy"),
         plots.compare_curves({"a": [0.5, 0.7], "b": [0.6, 0.9]}, tmp_path / "compare.png", "accuracy", target=0.8),
+        plots.bars({"a": 0.1, "b": 0.05}, tmp_path / "bars.png", "error", errors={"a": 0.01, "b": 0.02}),
         plots.decision_boundary(net, x, y, tmp_path / "boundary.png", resolution=40),
         plots.reconstructions(images, images * 0.9, tmp_path / "recon.png", noisy=images * 0.5, count=4),
         plots.confusion(metrics.confusion_matrix(y, y), tmp_path / "cm.png"),
