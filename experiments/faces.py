@@ -27,24 +27,26 @@ SIGMA = 0.2
 
 
 def train_autoencoder(code: int, x_in, x_target, epochs: int, verbose: bool):
-    """4096 -> 512 -> code -> 512 -> 4096 (ReLU, Tanh code, Sigmoid output), BCE, Adam."""
-    ae = common.autoencoder([x_in.shape[1], 512, code])
+    """4096 -> 512 -> code -> 512 -> 4096 (ReLU, a linear code, Sigmoid output), BCE, Adam. A Tanh code
+    saturated here (every unit at +-1 after training: no identity left in it), so the code is linear."""
+    ae = common.autoencoder([x_in.shape[1], 512, code], code_activation=nn.Identity)
     nn.Optim(ae, nn.BCELoss(), nn.Adam(ae, lr=1e-3)).fit(x_in, x_target, epochs=epochs, batch_size=40,
                                                           verbose=verbose)
     return ae
 
 
-def identity_accuracy(train_codes, y_train, test_codes, y_test, epochs: int) -> float:
-    """A softmax classifier (one Linear layer) on the codes, scored on the held-out images."""
+def identity_accuracy(train_codes, y_train, test_codes, y_test, epochs: int, lr: float = 1e-2) -> float:
+    """A softmax classifier (one Linear layer) on the codes, scored on the held-out images. Features are
+    standardised with training statistics, each spread floored at a tenth of the median spread (near-constant
+    pixels would otherwise be blown up)."""
     nn.manual_seed(0)
-    # centred per feature and scaled by one global spread (training statistics): per-feature scaling would blow
-    # near-constant pixels up
-    mean, std = train_codes.mean(axis=0), float(train_codes.std()) + 1e-6
+    spread = train_codes.std(axis=0)
+    mean, std = train_codes.mean(axis=0), np.maximum(spread, 0.1 * float(np.median(spread)) + 1e-8)
     scaled_train = ((train_codes - mean) / std).astype(np.float32)
     scaled_test = ((test_codes - mean) / std).astype(np.float32)
     clf = nn.Linear(train_codes.shape[1], 40)
-    nn.Optim(clf, nn.CrossEntropyLoss(), nn.Adam(clf, lr=1e-3)).fit(scaled_train, y_train, epochs=epochs,
-                                                                     batch_size=32, verbose=False)
+    nn.Optim(clf, nn.CrossEntropyLoss(), nn.Adam(clf, lr=lr)).fit(scaled_train, y_train, epochs=epochs,
+                                                                   batch_size=32, verbose=False)
     return nn.evaluate(clf, scaled_test, y_test)["accuracy"]
 
 
@@ -54,7 +56,7 @@ def run(args, out: Path) -> dict:
     x = common.flat(images)
     x_train, y_train, _, _, x_test, y_test = datasets.stratified_split(x, people, test=0.3, seed=args.seed)
     epochs = common.epochs(args, 200, 20)
-    results = {"pixels/identity_accuracy": identity_accuracy(x_train, y_train, x_test, y_test, 200)}
+    results = {"pixels/identity_accuracy": identity_accuracy(x_train, y_train, x_test, y_test, 200, lr=1e-3)}
     for code in CODES:
         ae = train_autoencoder(code, x_train, x_train, epochs, verbose)
         ae.eval()
