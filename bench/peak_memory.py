@@ -73,6 +73,21 @@ class _TorchCudaMeter:
         return (self.torch.cuda.max_memory_reserved() - self.baseline) / 2**20
 
 
+def _measure(build, warm, w, meter) -> float:
+    """One step of ``warm`` first (one-time set-up stays out), then the baseline, then model, data and six
+    training steps of ``w``; the meter's peak above the baseline, in MiB."""
+    step, sync = build(warm)
+    step(0)
+    sync()
+    del step, sync
+    meter.start()
+    step, sync = build(w)
+    for i in range(6):
+        step(i)
+    sync()
+    return meter.peak_mib()
+
+
 def main(library: str, key: str, batch: int | None = None, device: str = "cpu") -> int:
     """Measure from before the model and data are built (both libraries hold the same parameters and data;
     gradient buffers count whether allocated up front, as ours, or at the first backward, as PyTorch's)."""
@@ -83,18 +98,8 @@ def main(library: str, key: str, batch: int | None = None, device: str = "cpu") 
     w = at_batch(WORKLOADS[key], batch or WORKLOADS[key].batch)
     warm = at_batch(w, 2)  # one-time runtime set-up (kernels, thread pools, CUDA context) stays out of the figure
     if library == "ours":
-        with nn.device(device):
-            step, sync = build_ours(warm)
-            step(0)
-            sync()
-            del step, sync
-            meter = _CpuMeter() if device == "cpu" else _OursCudaMeter()
-            meter.start()
-            step, sync = build_ours(w)
-            for i in range(6):
-                step(i)
-            sync()
-            peak = meter.peak_mib()  # inside the device context: the CUDA pool is read on its device
+        with nn.device(device):  # the CUDA pool is read inside the device context
+            peak = _measure(build_ours, warm, w, _CpuMeter() if device == "cpu" else _OursCudaMeter())
     else:
         try:
             import torch
@@ -102,17 +107,8 @@ def main(library: str, key: str, batch: int | None = None, device: str = "cpu") 
             return 3
         if device == "cuda" and not torch.cuda.is_available():
             return 3
-        step, sync = build_torch(warm, device=device)
-        step(0)
-        sync()
-        del step, sync
         meter = _CpuMeter() if device == "cpu" else _TorchCudaMeter()
-        meter.start()
-        step, sync = build_torch(w, device=device)
-        for i in range(6):
-            step(i)
-        sync()
-        peak = meter.peak_mib()
+        peak = _measure(lambda wl: build_torch(wl, device=device), warm, w, meter)
     print(json.dumps({"library": library, "workload": key, "batch": w.batch, "device": device,
                       "peak_step_mib": peak}))
     return 0

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from harness import DEVICES, require_device
-from workloads import BIG_BATCH, WORKLOADS
+from workloads import WORKLOADS, cases
 
-CASES = [pytest.param(key, batch, id=f"{key}-b{batch}")
-         for key, w in WORKLOADS.items() for batch in dict.fromkeys((w.batch, BIG_BATCH))]
+CASES = [pytest.param(key, batch, id=f"{key}-b{batch}") for key, batch in cases()]
 
 
 def _peak_mib(library: str, key: str, batch: int, device: str) -> float | None:

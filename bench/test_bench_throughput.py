@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import pytest
 from harness import DEVICES, compare_with_torch
-from workloads import BIG_BATCH, WORKLOADS
+from workloads import WORKLOADS, cases
 
-CASES = [pytest.param(key, batch, id=f"{key}-b{batch}")
-         for key, w in WORKLOADS.items() for batch in dict.fromkeys((w.batch, BIG_BATCH))]
+CASES = [pytest.param(key, batch, id=f"{key}-b{batch}") for key, batch in cases()]
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -97,6 +97,12 @@ def at_batch(w: Workload, batch: int) -> Workload:
     return w if batch == w.batch else replace(w, batch=batch)
 
 
+def cases() -> list[tuple[str, int]]:
+    """(workload key, batch) pairs every device-parametrised benchmark runs: each workload's own batch and
+    BIG_BATCH."""
+    return [(key, batch) for key, w in WORKLOADS.items() for batch in dict.fromkeys((w.batch, BIG_BATCH))]
+
+
 def synthetic_data(w: Workload, n_batches: int = 8, seed: int = 0):
     """float32 inputs in [0, 1) of the workload's shape and integer labels (the inputs for autoencoders)."""
     rng = np.random.default_rng(seed)

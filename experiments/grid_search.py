@@ -4,13 +4,12 @@ accuracy; the best trial's model is saved as trained and scored once on the test
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import os
 
 import pyldl_gpu as nn
 from experiments import _common as common

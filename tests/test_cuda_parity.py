@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from test_conv_layers import GRAD_CASES
-from test_gradients import LOSSES, _modules, _targets
+from test_gradients import LOSSES, _modules, loss_inputs
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
@@ -73,15 +73,7 @@ def _run_loss(make, y, yhat, device: str):
 
 @pytest.mark.parametrize("name, make, target_kind, pred_kind", LOSSES, ids=[case[0] for case in LOSSES])
 def test_loss_value_and_gradient_match_cpu(name, make, target_kind, pred_kind, rng):
-    shape = (37, 11)
-    y = rng.uniform(0.05, 0.95, size=shape) if target_kind == "prob" else _targets(target_kind, shape, rng)
-    if pred_kind == "prob":
-        yhat = rng.uniform(0.05, 0.95, size=shape)
-    elif pred_kind == "logprob":
-        z = rng.standard_normal(shape)
-        yhat = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    else:
-        yhat = rng.standard_normal(shape) * 2.0
+    y, yhat = loss_inputs(target_kind, pred_kind, (37, 11), rng)
     y = y.astype(np.float32) if y.dtype.kind == "f" else y
     yhat = yhat.astype(np.float32)
     cpu, gpu = _run_loss(make, y, yhat, "cpu"), _run_loss(make, y, yhat, "cuda")

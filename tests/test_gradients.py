@@ -95,8 +95,8 @@ LOSS_CASES = [
 ]
 
 
-@pytest.mark.parametrize("make, target_kind, pred_kind, shape", LOSS_CASES)
-def test_loss_gradients(make, target_kind, pred_kind, shape, rng):
+def loss_inputs(target_kind, pred_kind, shape, rng):
+    """(y, yhat) host arrays of the kinds a loss expects (see LOSSES)."""
     y = rng.uniform(0.05, 0.95, size=shape) if target_kind == "prob" else _targets(target_kind, shape, rng)
     if pred_kind == "prob":
         yhat = rng.uniform(0.05, 0.95, size=shape)
@@ -105,6 +105,12 @@ def test_loss_gradients(make, target_kind, pred_kind, shape, rng):
         yhat = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     else:
         yhat = rng.standard_normal(shape) * 2.0
+    return y, yhat
+
+
+@pytest.mark.parametrize("make, target_kind, pred_kind, shape", LOSS_CASES)
+def test_loss_gradients(make, target_kind, pred_kind, shape, rng):
+    y, yhat = loss_inputs(target_kind, pred_kind, shape, rng)
     nn.gradcheck(make(), nn.asarray(yhat), nn.asarray(y))
 
 
