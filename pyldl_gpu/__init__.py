@@ -60,6 +60,7 @@ from .losses import (
 from .metrics import accuracy
 from .module import Module, Parameter
 from .optim import SGD, Adam, AdamW, CosineAnnealingLR, ExponentialLR, RMSProp, StepLR
+from .parallel import DataParallel
 from .testing import gradcheck
 from .training import EarlyStopping, History, Optim, evaluate, load, predict, save
 
@@ -69,8 +70,8 @@ __all__ = [
     "AvgPool1D", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Flatten", "MaxPool1D",
     "MaxPool2D", "Reshape", "TiedLinear", "Upsample2D",
     "SGD", "Adam", "AdamW", "AutoEncoder", "BCELoss", "BCEWithLogitsLoss", "CheckpointError", "CosineAnnealingLR",
-    "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DatasetError", "DeviceError", "EarlyStopping",
-    "ExponentialLR",
+    "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DataParallel", "DatasetError", "DeviceError",
+    "EarlyStopping", "ExponentialLR",
     "GradcheckError", "History", "Identity", "KLSparsity", "LeakyReLU", "Linear", "LogSoftmax", "Loss", "MAELoss",
     "MSELoss", "Module", "MultiTaskLoss", "NLLLoss", "NonFiniteLossError", "Optim", "Parameter", "PyldlError",
     "RMSELoss", "RMSProp", "ReLU", "Sequential", "Siamese", "ShapeError", "Sigmoid", "Softmax", "StepLR", "Tanh",

@@ -8,12 +8,15 @@ The variable is read at first use, not at import, so it can be set after ``impor
     to_numpy(a)          any array -> host NumPy array
     floatx()             the default float dtype (float32 unless set_default_dtype says otherwise)
     manual_seed(s)       seeds Python's random, the host generator and every device generator
+    rng()                the generator device-side draws use (dropout masks), per thread when local_rng says
+    blas_threads(n)      context: the CPU BLAS pool limited to n threads (DataParallel's workers use 1 each)
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import random
 from collections.abc import Iterator
 
@@ -24,14 +27,16 @@ from ._config import ACCEPTED, ENV_VAR, DeviceSpec, device_from_env, parse_devic
 from ._numpy import NumpyBackend
 
 __all__ = [
-    "ACCEPTED", "ENV_VAR", "active", "as_strided", "asarray", "axpy", "cuda_is_available", "default_dtype", "device",
-    "einsum", "float_errors_ignored", "floatx", "fuse", "get_device", "host", "host_rng", "is_array", "load_npz",
-    "manual_seed", "max_last_axis", "memory_reserved", "release_memory", "require_array", "reset", "save_npz",
-    "scatter_add", "set_default_dtype",
-    "set_device", "sliding_window_view", "synchronize", "tensordot", "to_numpy", "xp",
+    "ACCEPTED", "ENV_VAR", "active", "as_strided", "asarray", "axpy", "blas_threads", "cpu_threads",
+    "cuda_is_available", "default_dtype", "device", "einsum", "float_errors_ignored", "floatx", "fuse",
+    "get_device", "host", "host_rng", "is_array", "load_npz", "local_rng", "manual_seed", "max_last_axis",
+    "memory_reserved", "release_memory", "require_array", "reset", "rng", "save_npz", "scatter_add",
+    "set_default_dtype", "set_device", "sliding_window_view", "synchronize", "tensordot", "to_numpy", "xp",
 ]
 
 _override: contextvars.ContextVar[object | None] = contextvars.ContextVar("pyldl_device", default=None)
+_local_rng: contextvars.ContextVar[object | None] = contextvars.ContextVar("pyldl_local_rng", default=None)
+_blas_controller = None  # threadpoolctl's controller, built on first use (it scans the loaded libraries)
 _env_backend: object | None = None  # resolved PYLDL_DEVICE, cached after first use
 _backends: dict[str, object] = {}
 _seed: int | None = None
@@ -209,6 +214,46 @@ def manual_seed(seed: int) -> None:
 def host_rng() -> numpy.random.Generator:
     """The host generator: initial weights and epoch shuffles are drawn here, then moved once."""
     return _host_rng
+
+
+def rng():
+    """The generator for device-side draws (dropout masks): the active backend's, unless ``local_rng`` set
+    one for the current context (a DataParallel worker)."""
+    local = _local_rng.get()
+    return local if local is not None else active().rng
+
+
+@contextlib.contextmanager
+def local_rng(seed: int) -> Iterator[object]:
+    """In this context (this thread's task), device-side draws come from a fresh generator seeded by ``seed``:
+    workers drawing side by side stay reproducible whatever order the threads run in."""
+    token = _local_rng.set(active().new_rng(int(seed)))
+    try:
+        yield _local_rng.get()
+    finally:
+        _local_rng.reset(token)
+
+
+# ---------------------------------------------------------------- CPU threads
+def cpu_threads() -> int:
+    """How many CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def blas_threads(n: int) -> Iterator[None]:
+    """Limit the CPU BLAS pool (OpenBLAS, MKL, ...) to ``n`` threads inside the context, then restore it (a
+    process-wide setting, about 15 us per use). A no-op on CUDA."""
+    global _blas_controller
+    if active().name != "cpu":
+        yield
+        return
+    if _blas_controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_controller = ThreadpoolController()
+    with _blas_controller.limit(limits=int(n), user_api="blas"):
+        yield
 
 
 # ---------------------------------------------------------------- helpers whose spelling differs

@@ -57,6 +57,11 @@ class CupyBackend:
         with self.device:
             self.rng = self.xp.random.default_rng(seed)
 
+    def new_rng(self, seed: int):
+        """A fresh generator of this backend's kind, on its device."""
+        with self.device:
+            return self.xp.random.default_rng(seed)
+
     def asarray(self, a, dtype=None):
         """Host or device data -> a CuPy array on this device (copies host data once)."""
         with self.device:

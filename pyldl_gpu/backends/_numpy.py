@@ -25,6 +25,11 @@ class NumpyBackend:
         """Reseed this backend's random generator (dropout masks and other device-side draws)."""
         self.rng = numpy.random.default_rng(seed)
 
+    @staticmethod
+    def new_rng(seed: int):
+        """A fresh generator of this backend's kind."""
+        return numpy.random.default_rng(seed)
+
     def asarray(self, a, dtype=None):
         """Host data -> a NumPy array (no copy when already of that dtype)."""
         return numpy.asarray(a, dtype=dtype)

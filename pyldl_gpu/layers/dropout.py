@@ -28,7 +28,7 @@ class Dropout(Module):
         if self.fixed_mask is not None:
             keep = self.fixed_mask.astype(x.dtype)
         else:
-            keep = backends.active().rng.random(x.shape, dtype=x.dtype) >= self.p
+            keep = backends.rng().random(x.shape, dtype=x.dtype) >= self.p
             keep = keep.astype(x.dtype)
         keep *= 1.0 / (1.0 - self.p)
         self._scale = keep
