@@ -10,7 +10,7 @@ every core busy (W3, the LeNet-style net, on 2 cores: 14.5 -> 10.2 ms per traini
 
 The copies share the module's Parameter arrays (no weight copies, updates seen by all); each keeps its own
 gradient buffers and caches. The first copy is the module itself, so its gradients land in place and only the
-others' are added. Dropout masks come from per-chunk generators seeded from the device generator: runs are
+others' are added. Dropout masks come from per-chunk generators seeded from the host generator: runs are
 reproducible under ``manual_seed`` (but differ from an unwrapped run). On CuPy, or for a batch too small to
 split, it simply calls the module. Modules with batch statistics (BatchNorm) or activation penalties
 (KLSparsity) are refused: per-chunk statistics would silently change what they compute."""
