@@ -158,6 +158,10 @@ class Module:
         """A penalty this module adds to the training loss (a device scalar), or None."""
         return None
 
+    def adds_penalty(self) -> bool:
+        """Whether this module's class overrides extra_loss (trainers and gradient checks add it to the loss)."""
+        return type(self).extra_loss is not Module.extra_loss
+
     def register_buffer(self, name: str, array) -> None:
         """Register state that is saved and restored with the parameters but not trained
         (e.g. BatchNorm's running statistics). Update it in place or by assignment."""

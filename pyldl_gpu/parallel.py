@@ -36,7 +36,7 @@ class DataParallel(Module):
         if not isinstance(module, Module):
             raise TypeError(f"DataParallel wraps a Module, got {type(module).__name__}")
         refused = [f"{name.rstrip('.') or 'the module'} ({type(m).__name__})" for name, m in module.named_modules()
-                   if any(True for _ in m._buffers) or type(m).extra_loss is not Module.extra_loss]
+                   if m._buffers or m.adds_penalty()]
         if refused:
             raise ValueError(f"DataParallel: {', '.join(refused)} computes batch statistics or an activation "
                              f"penalty, which per-chunk work would change; train this module unwrapped")
@@ -57,16 +57,19 @@ class DataParallel(Module):
         return list(pairwise(edges))
 
     def _replicas(self, count: int) -> list[Module]:
-        """The module and count - 1 copies whose parameters point at the module's arrays."""
+        """The module and its first count - 1 copies (built on the first split batch)."""
         if self._workers is None:
-            pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="pyldl-dp")
-            object.__setattr__(self, "_workers", (pool, [copy.deepcopy(self.module)
-                                                         for _ in range(self.threads - 1)]))
-        replicas = [self.module, *self._workers[1][:count - 1]]
+            self._workers = (ThreadPoolExecutor(self.threads - 1, thread_name_prefix="pyldl-dp"),
+                             [copy.deepcopy(self.module) for _ in range(self.threads - 1)])
+        return [self.module, *self._workers[1][:count - 1]]
+
+    def _synced(self, replicas: list[Module]) -> list[Module]:
+        """Point the copies' parameters at the module's arrays and give them its mode (once per forward:
+        rebinding follows optimizers and load, which may replace arrays instead of writing into them)."""
         params = self.module.parameters()
         for replica in replicas[1:]:
             for mine, theirs in zip(replica.parameters(), params):
-                mine.data = theirs.data  # rebinding each time follows optimizers and load_state_dict
+                mine.data = theirs.data
             if replica.training != self.module.training:
                 replica.train(self.module.training)
         return replicas
@@ -94,7 +97,7 @@ class DataParallel(Module):
         self._bounds = self._chunk_bounds(x.shape[0])
         if self._bounds is None:
             return self.module(x)
-        replicas = self._replicas(len(self._bounds))
+        replicas = self._synced(self._replicas(len(self._bounds)))
         seeds = backends.host_rng().integers(0, 2**62, len(replicas)) if self.training else [0] * len(replicas)
 
         def task(replica, chunk, seed):

@@ -32,7 +32,7 @@ class Optim:
         self.net = net
         self.loss = loss
         self.optimizer = optimizer if isinstance(optimizer, Optimizer) else SGD(net, lr=float(optimizer))
-        self._penalised = [m for m in net.modules() if type(m).extra_loss is not Module.extra_loss]
+        self._penalised = [m for m in net.modules() if m.adds_penalty()]
         self.last_output = None
         self.history: History | None = None
 
