@@ -1,7 +1,15 @@
 """Experiment 6: denoising autoencoders under Gaussian and salt-and-pepper noise.
 
 A classifier trained on clean images is tested on clean, noisy and denoised test images; KL divergence and
-PSNR measure how close the noisy and denoised sets are to the clean one."""
+PSNR measure how close the noisy and denoised sets are to the clean one. A second, independently trained
+classifier (another architecture and seed) checks that what the denoiser gains is not specific to the first.
+
+Each denoiser sees fresh noise every epoch (a new corruption of every training image, through ``fit``'s
+callable inputs) under a cosine learning-rate schedule: against five fixed noisy copies this raised USPS
+sigma 0.4 from 92.3 % to 93.3 % at half the steps. Under Gaussian noise a second, task-driven denoiser is
+trained with ``TaskDrivenLoss``: BCE to the clean image plus 0.5 x the cross-entropy of the first classifier
+(frozen) on its output, so it keeps what a digit classifier needs; its PSNR is lower (sharper, more
+prototypical strokes), and the independent classifier tells whether its gain transfers."""
 
 from __future__ import annotations
 
@@ -19,43 +27,67 @@ NAME = "denoising"
 TITLE = "Denoising autoencoders: classifier accuracy on clean, noisy and denoised images"
 SEED_REPORT = "PyLDL: denoised 96.06 % vs clean 96.13 % only at small noise"
 DATASETS = ("digits", "usps", "mnist")
-HEADLINE = ("accuracy_clean", "gauss-0.4/accuracy_*", "gauss-0.3/accuracy_denoised", "sp-30/accuracy_denoised",
-            "gauss-0.4/kl_*")  # metrics shown in RESULTS.md (fnmatch patterns)
+HEADLINE = ("accuracy_clean*", "gauss-0.4/accuracy_*", "gauss-0.4/psnr_*", "gauss-0.3/accuracy_denoised*",
+            "sp-30/accuracy_denoised", "gauss-0.4/kl_*")  # metrics shown in RESULTS.md (fnmatch patterns)
 NOISES = {"gauss-0.3": ("gaussian", 0.3), "gauss-0.4": ("gaussian", 0.4), "sp-10": ("salt_pepper", 0.1),
           "sp-30": ("salt_pepper", 0.3), "sp-50": ("salt_pepper", 0.5), "sp-80": ("salt_pepper", 0.8)}
 QUICK_NOISES = ("gauss-0.4", "sp-30")
+TASK_WEIGHT = 0.5  # of the judge's cross-entropy in the task-driven denoiser's loss
+LABEL_SMOOTHING = 0.1  # its targets: 0.9 on the true class + 0.01 everywhere (no push to extreme logits)
 
 
 def corrupt(x, kind: str, level: float, seed: int):
     return datasets.gaussian_noise(x, level, seed) if kind == "gaussian" else datasets.salt_and_pepper(x, level, seed)
 
 
+def denoiser(x_train, kind: str, level: float, target, loss, epochs: int, seed: int, verbose: bool):
+    """The MLP denoiser d -> 256 -> 128 -> 256 -> d, Adam with a cosine schedule, fresh noise every epoch."""
+    net = common.autoencoder([x_train[0].size, 256, 128])
+    adam = nn.Adam(net, lr=2e-3)
+    nn.Optim(net, loss, adam).fit(lambda epoch: common.flat(corrupt(x_train, kind, level, seed + 1000 * epoch)),
+                                  target, epochs=epochs, batch_size=64, scheduler=nn.CosineAnnealingLR(adam, epochs),
+                                  verbose=verbose)
+    return net
+
+
+def scores(prefix: str, x_test, y_test, images, classifiers) -> dict:
+    """Accuracy of each classifier on the images, KL divergence and PSNR to the clean test set."""
+    flat = common.flat(images)
+    out = {f"{prefix}{suffix}": nn.evaluate(c, flat, y_test)["accuracy"] for suffix, c in classifiers.items()}
+    out[prefix.replace("accuracy", "kl")] = metrics.kl_divergence(x_test, images)
+    out[prefix.replace("accuracy", "psnr")] = metrics.psnr(x_test, images)
+    return out
+
+
 def run(args, out: Path) -> dict:
     verbose = not args.quiet
     x_train, y_train, x_test, y_test = common.load_images(args.dataset, args.quick, args.seed)
-    d = x_train[0].size
-    classifier, clean_accuracy, _ = common.train_classifier(x_train, y_train, x_test, y_test,
-                                                            epochs_=common.epochs(args, 60, 15), verbose=verbose)
-    results = {"accuracy_clean": clean_accuracy}
-    copies = 2 if args.quick else 5
+    n_epochs = common.epochs(args, 60, 15)
+    classifier, clean_accuracy, _ = common.train_classifier(x_train, y_train, x_test, y_test, epochs_=n_epochs,
+                                                            verbose=verbose)
+    other, other_accuracy, _ = common.train_classifier(x_train, y_train, x_test, y_test, hidden=(512, 256),
+                                                       epochs_=n_epochs, verbose=verbose)
+    classifiers = {"": classifier, "_other": other}
+    results = {"accuracy_clean": clean_accuracy, "accuracy_clean_other": other_accuracy}
+    smoothed = common.np.eye(10, dtype=common.np.float32)[y_train] * (1 - LABEL_SMOOTHING) + LABEL_SMOOTHING / 10
+    task_target = common.np.concatenate([common.flat(x_train), smoothed.astype(common.np.float32)], axis=1)
+    epochs = common.epochs(args, 100, 20)
     for key in (QUICK_NOISES if args.quick else NOISES):
         kind, level = NOISES[key]
-        noisy_train = common.np.concatenate([corrupt(x_train, kind, level, args.seed + 1 + c) for c in range(copies)])
-        clean_train = common.np.concatenate([x_train] * copies)
-        net = common.autoencoder([d, 256, 128])
-        nn.Optim(net, nn.BCELoss(), nn.Adam(net, lr=2e-3)).fit(
-            common.flat(noisy_train), common.flat(clean_train), epochs=common.epochs(args, 40, 6), batch_size=64,
-            verbose=verbose)
         noisy_test = corrupt(x_test, kind, level, args.seed + 99)
+        results.update(scores(f"{key}/accuracy_noisy", x_test, y_test, noisy_test, classifiers))
+        net = denoiser(x_train, kind, level, common.flat(x_train), nn.BCELoss(), epochs, args.seed + 1, verbose)
         denoised = nn.to_numpy(nn.predict(net, common.flat(noisy_test))).reshape(x_test.shape)
-        results[f"{key}/accuracy_noisy"] = nn.evaluate(classifier, common.flat(noisy_test), y_test)["accuracy"]
-        results[f"{key}/accuracy_denoised"] = nn.evaluate(classifier, common.flat(denoised), y_test)["accuracy"]
-        results[f"{key}/kl_noisy"] = metrics.kl_divergence(x_test, noisy_test)
-        results[f"{key}/kl_denoised"] = metrics.kl_divergence(x_test, denoised)
-        results[f"{key}/psnr_noisy"] = metrics.psnr(x_test, noisy_test)
-        results[f"{key}/psnr_denoised"] = metrics.psnr(x_test, denoised)
+        results.update(scores(f"{key}/accuracy_denoised", x_test, y_test, denoised, classifiers))
         plots.reconstructions(x_test, denoised, out / f"denoised-{key}.png", noisy=noisy_test,
                               title=f"{args.dataset}, {key}: original / noisy / denoised / error")
+        if kind == "gaussian":
+            loss = nn.TaskDrivenLoss(nn.BCELoss(), classifier, nn.CrossEntropyLoss(), weight=TASK_WEIGHT)
+            net = denoiser(x_train, kind, level, task_target, loss, epochs, args.seed + 1, verbose)
+            denoised = nn.to_numpy(nn.predict(net, common.flat(noisy_test))).reshape(x_test.shape)
+            results.update(scores(f"{key}/accuracy_denoised_task", x_test, y_test, denoised, classifiers))
+            plots.reconstructions(x_test, denoised, out / f"denoised-task-{key}.png", noisy=noisy_test,
+                                  title=f"{args.dataset}, {key}, task-driven: original / noisy / denoised / error")
     return results
 
 

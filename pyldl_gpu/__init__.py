@@ -56,6 +56,7 @@ from .losses import (
     MultiTaskLoss,
     NLLLoss,
     RMSELoss,
+    TaskDrivenLoss,
 )
 from .metrics import accuracy
 from .module import Module, Parameter
@@ -75,6 +76,7 @@ __all__ = [
     "GradcheckError", "History", "Identity", "KLSparsity", "LeakyReLU", "Linear", "LogSoftmax", "Loss", "MAELoss",
     "MSELoss", "Module", "MultiTaskLoss", "NLLLoss", "NonFiniteLossError", "Optim", "Parameter", "PyldlError",
     "RMSELoss", "RMSProp", "ReLU", "Sequential", "Siamese", "ShapeError", "Sigmoid", "Softmax", "StepLR", "Tanh",
+    "TaskDrivenLoss",
     "accuracy", "asarray",
     "cuda_is_available", "default_dtype", "device", "evaluate", "floatx", "get_device", "gradcheck", "load",
     "log_softmax", "manual_seed", "one_hot", "predict", "save", "set_default_dtype", "set_device", "softmax",

@@ -281,3 +281,48 @@ class MultiTaskLoss(Loss):
 
     def __repr__(self) -> str:
         return f"MultiTaskLoss({len(self.parts)} parts)"
+
+
+class TaskDrivenLoss(Loss):
+    """Reconstruction plus a task loss read through a fixed judge network (task-driven denoising: the output
+    must look like the clean target *and* keep what, e.g., a classifier trained on clean images needs):
+
+        L = reconstruction(clean, yhat) + weight * task(task_target, judge(yhat))
+
+    yhat: (batch, d). y: (batch, d + k), the clean target's d columns followed by the task target's k columns
+    (one-hot labels for a classifier). The judge is not trained: backward reaches yhat through
+    ``judge.backward_delta`` only, so its parameter gradients are never touched; it runs in eval mode.
+    backward after forward of the same prediction reuses the judge's forward."""
+
+    def __init__(self, reconstruction: Loss, judge: Module, task: Loss, weight: float = 1.0) -> None:
+        self.reconstruction, self.judge, self.task, self.weight = reconstruction, judge, task, float(weight)
+        self._last = (None, None)
+
+    def _check(self, y, yhat) -> None:
+        backends.require_array(yhat, f"{self!r} prediction")
+        backends.require_array(y, f"{self!r} target")
+        if yhat.ndim != 2 or y.ndim != 2 or y.shape[0] != yhat.shape[0] or y.shape[1] <= yhat.shape[1]:
+            raise ShapeError(f"{self!r}: expected prediction (batch, d) and target (batch, d + k): the clean "
+                             f"target then the task target; got {tuple(yhat.shape)} and {tuple(y.shape)}")
+
+    def _forward(self, y, yhat):
+        d = yhat.shape[1]
+        self.judge.eval()
+        judged = self.judge(yhat)
+        self._last = (yhat, judged)
+        return self.reconstruction.forward(y[:, :d], yhat) + self.task.forward(y[:, d:], judged) * self.weight
+
+    def _backward(self, y, yhat):
+        d = yhat.shape[1]
+        seen, judged = self._last
+        if seen is not yhat:  # backward without the forward of this prediction: run the judge (caches inputs)
+            self.judge.eval()
+            judged = self.judge(yhat)
+        g = self.judge.backward_delta(yhat, self.task.backward(y[:, d:], judged))
+        g *= self.weight
+        g += self.reconstruction.backward(y[:, :d], yhat)
+        return g
+
+    def __repr__(self) -> str:
+        judge = type(self.judge).__name__
+        return f"TaskDrivenLoss({self.reconstruction!r} + {self.weight:g} x {self.task!r} of {judge})"

@@ -67,6 +67,11 @@ def test_denoising_digits(tmp_path):
         assert m[f"{key}/psnr_denoised"] > m[f"{key}/psnr_noisy"] + 2  # the denoiser removes noise
         assert m[f"{key}/kl_denoised"] < m[f"{key}/kl_noisy"]
         assert m[f"{key}/accuracy_denoised"] > m[f"{key}/accuracy_noisy"]
+        assert m[f"{key}/accuracy_denoised_other"] > m[f"{key}/accuracy_noisy_other"]  # an independent classifier
+    assert m["accuracy_clean_other"] > 0.85
+    for suffix in ("", "_other"):  # the task-driven denoiser (Gaussian noise only) helps both classifiers
+        assert m[f"gauss-0.4/accuracy_denoised_task{suffix}"] > m[f"gauss-0.4/accuracy_noisy{suffix}"]
+    assert "sp-30/accuracy_denoised_task" not in m
 
 
 def test_latent_clustering_usps(tmp_path):

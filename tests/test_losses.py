@@ -168,3 +168,52 @@ def test_confident_predictions_give_no_denormal_gradients():
     assert denormals(log_softmax.backward(nn.asarray(np.ones((7, 5), dtype=np.float32)))) == 0
     assert float(ce.forward(y, z)) < 1e-6  # the loss itself is unchanged: confident and right
     np.testing.assert_allclose(nn.to_numpy(gradient), 0.0, atol=1e-28)
+
+
+def _judge(rng_seed: int = 0):
+    nn.manual_seed(rng_seed)
+    return nn.Sequential(nn.Linear(7, 5), nn.Tanh(), nn.Linear(5, 3))
+
+
+def _task_driven_inputs(rng, n: int = 5):
+    clean = rng.uniform(0.05, 0.95, size=(n, 7))
+    labels = np.eye(3)[rng.integers(0, 3, size=n)]
+    return np.concatenate([clean, labels], axis=1), rng.uniform(0.05, 0.95, size=(n, 7))
+
+
+@pytest.mark.parametrize("reconstruction", [nn.BCELoss, nn.MSELoss])
+def test_task_driven_loss_gradient(reconstruction, rng):
+    with nn.default_dtype("float64"):
+        loss = nn.TaskDrivenLoss(reconstruction(), _judge(), nn.CrossEntropyLoss(), weight=0.7)
+        y, yhat = _task_driven_inputs(rng)
+        nn.gradcheck(loss, nn.asarray(yhat), nn.asarray(y))
+
+
+def test_task_driven_loss_is_the_weighted_sum_and_leaves_the_judge_alone(rng):
+    with nn.default_dtype("float64"):
+        judge = _judge()
+        loss = nn.TaskDrivenLoss(nn.BCELoss(), judge, nn.CrossEntropyLoss(), weight=0.7)
+        y, yhat = (nn.asarray(a) for a in _task_driven_inputs(rng, 9))
+        before = [nn.to_numpy(p.data).copy() for p in judge.parameters()]
+        judge.zero_grad()
+        value = float(loss(y, yhat))
+        expected = float(nn.BCELoss()(y[:, :7], yhat)) + 0.7 * float(nn.CrossEntropyLoss()(y[:, 7:], judge(yhat)))
+        assert value == pytest.approx(expected, rel=1e-12)
+        after_forward = nn.to_numpy(loss.backward(y, yhat))
+        fresh = nn.TaskDrivenLoss(nn.BCELoss(), judge, nn.CrossEntropyLoss(), weight=0.7)
+        np.testing.assert_allclose(after_forward, nn.to_numpy(fresh.backward(y, yhat)), rtol=1e-12)
+        plain = nn.to_numpy(nn.BCELoss().backward(y[:, :7], yhat))
+        assert np.abs(after_forward - plain).max() > 1e-3, "the judge's gradient must reach yhat"
+        np.testing.assert_allclose(
+            nn.to_numpy(nn.TaskDrivenLoss(nn.BCELoss(), judge, nn.CrossEntropyLoss(), weight=0.0).backward(y, yhat)),
+            plain, rtol=1e-12)
+        for p, old in zip(judge.parameters(), before):
+            np.testing.assert_array_equal(nn.to_numpy(p.data), old)
+            assert not np.any(nn.to_numpy(p.grad)), "the judge's parameter gradients stay untouched"
+
+
+def test_task_driven_loss_shape_error_names_the_layout(rng):
+    loss = nn.TaskDrivenLoss(nn.BCELoss(), _judge(), nn.CrossEntropyLoss())
+    with pytest.raises(nn.ShapeError, match=r"TaskDrivenLoss\(.*expected prediction \(batch, d\) and target "
+                                            r"\(batch, d \+ k\).*got \(4, 7\) and \(4, 7\)"):
+        loss(nn.asarray(np.zeros((4, 7), np.float32)), nn.asarray(np.zeros((4, 7), np.float32)))

@@ -228,7 +228,9 @@ def test_every_loss_keeps_float32(rng):
     labels = nn.asarray(rng.integers(0, 3, 5))
     for loss, y, yhat in [(nn.MSELoss(), p, z), (nn.MAELoss(), p, z), (nn.RMSELoss(), p, z), (nn.BCELoss(), p, p),
                           (nn.BCEWithLogitsLoss(), p, z), (nn.CrossEntropyLoss(), labels, z),
-                          (nn.NLLLoss(), labels, z)]:
+                          (nn.NLLLoss(), labels, z),
+                          (nn.TaskDrivenLoss(nn.MSELoss(), nn.Linear(3, 2), nn.CrossEntropyLoss()),
+                           backends.xp().concatenate([p, p[:, :2]], axis=1), z)]:
         assert loss(y, yhat).dtype == np.float32 and loss.backward(y, yhat).dtype == np.float32, repr(loss)
 
 
@@ -276,3 +278,35 @@ def test_progress_bar_counts_every_batch(rng, monkeypatch):
     nn.Optim(small_net(), nn.CrossEntropyLoss(), 0.1).fit(x, y, epochs=3, batch_size=50, verbose=True)
     assert bars[0].total == 12 and bars[0].n == 12 and "loss" in bars[0].postfix
     assert optim_module._progress_bar(1, verbose=False).__class__.__name__ == "_NoBar"
+
+
+def test_fit_takes_fresh_inputs_each_epoch_from_a_callable(rng):
+    x, y = blobs(rng)
+    noise = [rng.standard_normal(x.shape).astype(np.float32) * 0.3 for _ in range(3)]
+    calls = []
+
+    def noisy(epoch):
+        calls.append(epoch)
+        return x + noise[epoch]
+
+    nn.manual_seed(3)
+    net = small_net()
+    nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(net, lr=0.1)).fit(noisy, y, epochs=3, batch_size=32, verbose=False)
+    assert calls == [0, 1, 2]
+    nn.manual_seed(3)
+    by_hand = small_net()
+    trainer = nn.Optim(by_hand, nn.CrossEntropyLoss(), nn.SGD(by_hand, lr=0.1))
+    for epoch in range(3):  # the same epochs, one fit per epoch on that epoch's inputs
+        trainer.fit(x + noise[epoch], y, epochs=1, batch_size=32, verbose=False)
+    for p, q in zip(net.parameters(), by_hand.parameters()):
+        np.testing.assert_array_equal(nn.to_numpy(p.data), nn.to_numpy(q.data))
+    clean = small_net()
+    nn.Optim(clean, nn.CrossEntropyLoss(), nn.SGD(clean, lr=0.1)).fit(x, y, epochs=3, batch_size=32, verbose=False)
+    assert not np.array_equal(nn.to_numpy(clean[0].weight.data), nn.to_numpy(net[0].weight.data))
+
+
+def test_fit_callable_inputs_must_match_the_targets(rng):
+    x, y = blobs(rng)
+    opt = nn.Optim(small_net(), nn.CrossEntropyLoss(), 0.1)
+    with pytest.raises(ValueError, match=r"x\(1\) returned inputs of shape \(199, 4\); expected 200 rows"):
+        opt.fit(lambda e: x if e == 0 else x[:-1], y, epochs=2, verbose=False)

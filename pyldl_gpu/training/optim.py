@@ -64,7 +64,9 @@ class Optim:
             verbose: bool = True, check_finite: str = "epoch") -> History:
         """Mini-batch training for ``epochs`` epochs; returns (and keeps as ``self.history``) a History.
 
-        x, y move to the device once; each epoch shuffles indices drawn on the host generator. Losses and
+        x, y move to the device once; each epoch shuffles indices drawn on the host generator. x may also be a
+        callable ``x(epoch) -> inputs`` giving each epoch its own inputs for the same targets (fresh noise or
+        augmentation: called once per epoch, before the epoch, and moved to the device then). Losses and
         metrics stay on the device and are read back once per epoch. A NaN/inf loss raises NonFiniteLossError
         naming the epoch and batch: with check_finite='epoch' (no per-batch sync) the weights and optimizer
         state go back to the end of the last good epoch; with 'batch' the loss is checked before each update
@@ -75,12 +77,14 @@ class Optim:
             raise ValueError(f"epochs must be >= 0, got {epochs}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        x, y = backends.asarray(x), backends.asarray(y)
-        n = x.shape[0]
-        if y.shape[0] != n:
-            raise ValueError(f"fit: x has {n} rows but y has {y.shape[0]}")
+        fresh = x if callable(x) else None
+        y = backends.asarray(y)
+        n = y.shape[0]
         if n == 0:
             raise ValueError("fit: no training data")
+        x = self._epoch_inputs(fresh, 0, n) if fresh is not None else backends.asarray(x)
+        if x.shape[0] != n:
+            raise ValueError(f"fit: x has {x.shape[0]} rows but y has {n}")
         if validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (x_val, y_val)")
@@ -98,6 +102,8 @@ class Optim:
                 for epoch in range(epochs):
                     start = time.perf_counter()
                     bar.set_description(f"epoch {epoch + 1}/{epochs}")
+                    if fresh is not None and epoch > 0:
+                        x = self._epoch_inputs(fresh, epoch, n)
                     logs = self._train_epoch(x, y, epoch, batch_size, shuffle, named, check_finite, bar)
                     if validation_data is not None:
                         val = evaluate(self.net, *validation_data, loss=self.loss, metrics=[f for _, f in named],
@@ -117,6 +123,15 @@ class Optim:
         if early_stopping is not None:
             early_stopping.finish(self.net)
         return history
+
+    @staticmethod
+    def _epoch_inputs(make, epoch: int, n: int):
+        """make(epoch) on the device, checked to have the targets' n rows."""
+        x = backends.asarray(make(epoch))
+        if x.ndim == 0 or x.shape[0] != n:
+            raise ValueError(f"fit: x({epoch}) returned inputs of shape {tuple(x.shape)}; expected {n} rows, "
+                             "one per target")
+        return x
 
     def _train_epoch(self, x, y, epoch, batch_size, shuffle, named, check_finite, bar) -> dict[str, float]:
         """One pass over the data; per-batch loss and metrics are written to a device array, read once."""
