@@ -7,6 +7,8 @@ import threading
 import numpy
 from numpy.lib import stride_tricks
 
+from ._heap import keep_freed_memory
+
 
 class NumpyBackend:
     """Array module and helpers for the host CPU. Every backend offers the same names."""
@@ -19,6 +21,7 @@ class NumpyBackend:
 
     def __init__(self, seed: int | None = None) -> None:
         self.rng = numpy.random.default_rng(seed)
+        keep_freed_memory()  # no page faults for every large array of every step (see _heap.py)
         self._local = threading.local()  # per-thread scratch: trials may train in parallel threads
 
     def seed(self, seed: int) -> None:
