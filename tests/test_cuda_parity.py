@@ -81,6 +81,20 @@ def test_loss_value_and_gradient_match_cpu(name, make, target_kind, pred_kind, r
     assert relative_error(gpu[1], cpu[1]) < ELEMENTWISE, "loss gradient"
 
 
+def test_task_driven_loss_matches_cpu(rng):
+    """The judge network's forward and backward_delta run inside the loss: a GEMM-based gradient."""
+    clean, labels = rng.uniform(0.05, 0.95, (37, 11)), np.eye(3)[rng.integers(0, 3, 37)]
+    y, yhat = np.concatenate([clean, labels], axis=1).astype(np.float32), rng.uniform(0.05, 0.95, (37, 11))
+
+    def make():
+        nn.manual_seed(7)
+        return nn.TaskDrivenLoss(nn.BCELoss(), nn.Sequential(nn.Linear(11, 6), nn.Tanh(), nn.Linear(6, 3)),
+                                 nn.CrossEntropyLoss(), weight=0.5)
+
+    cpu, gpu = (_run_loss(make, y, yhat.astype(np.float32), d) for d in ("cpu", "cuda"))
+    assert relative_error(gpu[0], cpu[0]) < GEMM and relative_error(gpu[1], cpu[1]) < GEMM
+
+
 OPTIMIZERS = {
     "sgd": lambda net: nn.SGD(net, lr=0.1),
     "sgd_momentum_nesterov_wd": lambda net: nn.SGD(net, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
