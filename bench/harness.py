@@ -1,10 +1,19 @@
 """One measurement used by every benchmark file: pytest-benchmark times our rounds, PyTorch's round runs in
 the untimed setup before each of ours (so the two alternate and machine drift cancels), and on the CPU a pause
-before every round lets the other library's worker threads stop spinning first."""
+before every round lets the other library's worker threads stop spinning first.
+
+PyTorch runs in the benchmark's own process by default, sharing its C heap, which pyldl_gpu tunes (see
+pyldl_gpu/backends/_heap.py): both libraries then get the same heap. With ``PYLDL_BENCH_ISOLATE=1`` PyTorch's
+rounds run in a worker process of their own (bench/torch_worker.py) with glibc's default heap, as a PyTorch
+user has it; each result records which (``torch_process``: shared or own)."""
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from workloads import ROUNDS, Workload, at_batch, build_ours, build_torch, settle, steps_for, time_steps
@@ -13,6 +22,7 @@ import pyldl_gpu as nn
 from pyldl_gpu import backends
 
 DEVICES = ["cpu", "cuda"]
+ISOLATE = os.environ.get("PYLDL_BENCH_ISOLATE") == "1"
 
 
 def require_device(device: str) -> None:
@@ -21,15 +31,45 @@ def require_device(device: str) -> None:
         pytest.skip("CUDA not usable here: CuPy missing or no CUDA device")
 
 
+class TorchProcess:
+    """PyTorch's workload in its own process (bench/torch_worker.py); ``seconds_per_step(n)`` times n steps."""
+
+    def __init__(self, w: Workload, device: str, train: bool) -> None:
+        key = w.name.split()[0]
+        worker = Path(__file__).with_name("torch_worker.py")
+        self.proc = subprocess.Popen([sys.executable, str(worker), key, str(w.batch), device,
+                                      "train" if train else "inference"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.ready = self.proc.stdout.readline().strip() == "ready"
+        if not self.ready:
+            self.close()
+
+    def seconds_per_step(self, n: int) -> float:
+        self.proc.stdin.write(f"{n}\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        """End the worker (stdin closed ends its loop) and release its pipes."""
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        self.proc.stdout.close()
+
+
 def _torch_peer(w: Workload, device: str, train: bool):
-    """PyTorch's version of the workload on the same device, or None when PyTorch (or its CUDA) is missing."""
+    """A function timing n of PyTorch's steps on the same device (seconds per step) and a closer, or None when
+    PyTorch (or its CUDA) is missing. In this process, or in a worker process when ISOLATE."""
+    if ISOLATE:
+        worker = TorchProcess(w, device, train)
+        return (worker.seconds_per_step, worker.close) if worker.ready else None
     try:
         import torch
     except ImportError:
         return None
     if device == "cuda" and not torch.cuda.is_available():
         return None
-    return build_torch(w, device=device, train=train)
+    step, sync = build_torch(w, device=device, train=train)
+    return (lambda n: time_steps(step, sync, n)), (lambda: None)
 
 
 def compare_with_torch(benchmark, w: Workload, train: bool = True, device: str = "cpu", batch: int | None = None,
@@ -43,26 +83,31 @@ def compare_with_torch(benchmark, w: Workload, train: bool = True, device: str =
         theirs = _torch_peer(w, device, train)
         n = steps_for(time_steps(*ours, 3))
         if theirs:
-            time_steps(*theirs, 3)
+            theirs[0](3)
         ours_times, torch_times = [], []
 
         def torch_round():
             if theirs:
                 settle(device)
-                torch_times.append(time_steps(*theirs, n))
+                torch_times.append(theirs[0](n))
             settle(device)
 
         def ours_round():
             ours_times.append(time_steps(*ours, n))
 
-        benchmark.pedantic(ours_round, setup=torch_round, rounds=rounds, iterations=1)
+        try:
+            benchmark.pedantic(ours_round, setup=torch_round, rounds=rounds, iterations=1)
+        finally:
+            if theirs:
+                theirs[1]()
         described = backends.active().describe()
     info = dict(workload=w.name, key=w.name.split()[0], mode="train" if train else "inference", batch=w.batch,
                 device=device, device_name=described, steps_per_round=n,
                 ours_samples_per_s=round(w.batch / statistics.median(ours_times), 1))
     if theirs:
         ratios = [t / o for o, t in zip(ours_times, torch_times)]
-        info.update(torch_samples_per_s=round(w.batch / statistics.median(torch_times), 1),
+        info.update(torch_process="own" if ISOLATE else "shared",
+                    torch_samples_per_s=round(w.batch / statistics.median(torch_times), 1),
                     ratio_ours_over_torch=round(statistics.median(ratios), 3),
                     ratio_min=round(min(ratios), 3), ratio_max=round(max(ratios), 3))
     benchmark.extra_info.update(info)

@@ -54,6 +54,17 @@ def _speedup(by_device: dict) -> float | None:
     return gpu["ours_samples_per_s"] / cpu["ours_samples_per_s"]
 
 
+def _torch_process(rows: dict) -> str:
+    """Where PyTorch ran, when the results say (bench/harness.py: shared process or a worker of its own)."""
+    places = {info.get("torch_process") for by_device in rows.values() for info in by_device.values()} - {None}
+    if places == {"own"}:
+        return (" PyTorch ran in a process of its own, with glibc's default heap (PYLDL_BENCH_ISOLATE=1); ours in "
+                "the benchmark's process, with the heap pyldl_gpu tunes.")
+    if places == {"shared"}:
+        return " PyTorch ran in the benchmark's process, sharing the heap pyldl_gpu tunes."
+    return ""
+
+
 def _machine(data: dict) -> str:
     machine = data.get("machine_info", {})
     cpu = machine.get("cpu", {})
@@ -98,7 +109,7 @@ def render(path: Path) -> str:
         "",
         "Throughput in samples/s (training: forward + backward + SGD step; inference: forward in eval mode), "
         "device-synchronised, on synthetic data already on the device. Ours and PyTorch alternate round by round "
-        "on each device; ratios are medians of per-round ratios (min-max in brackets).", "",
+        "on each device; ratios are medians of per-round ratios (min-max in brackets)." + _torch_process(rows), "",
         "| workload | batch | mode | ours CPU | ours GPU | PyTorch CPU | PyTorch GPU | ours GPU/CPU "
         "| ours/PyTorch CPU | ours/PyTorch GPU |",
         "|---|---:|---|---:|---:|---:|---:|---:|---|---|",

@@ -45,3 +45,16 @@ def test_table_speedups_targets_and_chart(tmp_path):
     assert "| W2 test net | 1024 | cuda | 60.0 | 50.0 | 1.20x |" in text
     png = report.chart(path, tmp_path / "run.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_table_says_where_pytorch_ran(tmp_path):
+    report = _report()
+    for place, expected in [("own", "PyTorch ran in a process of its own, with glibc's default heap"),
+                            ("shared", "PyTorch ran in the benchmark's process, sharing the heap"), (None, None)]:
+        bench = _bench("cpu", "W3", 128, 9_000, 12_000, 0.75)
+        if place:
+            bench["extra_info"]["torch_process"] = place
+        path = tmp_path / f"{place}.json"
+        path.write_text(json.dumps({"machine_info": {}, "datetime": "today", "benchmarks": [bench]}))
+        text = report.render(path)
+        assert (expected in text) if expected else ("PyTorch ran" not in text)
