@@ -78,10 +78,11 @@ def run(args, out: Path) -> dict:
     rounds = 2 if args.quick else 10
     epochs = common.epochs(args, 25, 12)
     errors = {name: [] for name in MODELS}
+    train, test = datasets.load_mnist("train"), datasets.load_mnist("test")  # read once, paired anew each round
     for r in range(rounds):
         seed = args.seed * 100 + r
-        x, target, classes = datasets.load_mnist_pairs(n, "train", seed=seed)
-        xt, target_t, _ = datasets.load_mnist_pairs(n, "test", seed=seed)
+        x, target, classes = datasets.make_pairs(*train, n, seed=seed)
+        xt, target_t, _ = datasets.make_pairs(*test, n, seed=seed)
         for name, (make, make_loss, layout, uses_classes) in MODELS.items():
             nn.manual_seed(seed)
             net = make()

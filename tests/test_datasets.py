@@ -207,3 +207,12 @@ def test_mnist_pairs_are_halved_labelled_and_reproducible():
     np.testing.assert_array_equal(ds.make_pairs(images, labels, 4, seed=1)[0], x)
     with pytest.raises(ValueError, match=r"n must be in \[1, 4\]"):
         ds.make_pairs(images, labels, 5)
+
+
+def test_load_mnist_pairs_pairs_the_official_split(shared):
+    _skip_unless(shared / "mnist" / "t10k-images-idx3-ubyte.gz")
+    x, target, classes = ds.load_mnist_pairs(5, "test", seed=2, download=False)
+    expected = ds.make_pairs(*ds.load_mnist("test", download=False), 5, seed=2)
+    assert x.shape == (5, 2, 14, 14)
+    for got, want in zip((x, target, classes), expected):
+        np.testing.assert_array_equal(got, want)
