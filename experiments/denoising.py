@@ -50,12 +50,14 @@ def denoiser(x_train, kind: str, level: float, target, loss, epochs: int, seed: 
     return net
 
 
-def scores(prefix: str, x_test, y_test, images, classifiers) -> dict:
-    """Accuracy of each classifier on the images, KL divergence and PSNR to the clean test set."""
+def scores(key: str, name: str, x_test, y_test, images, classifiers) -> dict:
+    """{key}/accuracy_{name} of each classifier (suffixed by its name), {key}/kl_{name} and {key}/psnr_{name}:
+    the KL divergence and PSNR of the images to the clean test set."""
     flat = common.flat(images)
-    out = {f"{prefix}{suffix}": nn.evaluate(c, flat, y_test)["accuracy"] for suffix, c in classifiers.items()}
-    out[prefix.replace("accuracy", "kl")] = metrics.kl_divergence(x_test, images)
-    out[prefix.replace("accuracy", "psnr")] = metrics.psnr(x_test, images)
+    out = {f"{key}/accuracy_{name}{suffix}": nn.evaluate(c, flat, y_test)["accuracy"]
+           for suffix, c in classifiers.items()}
+    out[f"{key}/kl_{name}"] = metrics.kl_divergence(x_test, images)
+    out[f"{key}/psnr_{name}"] = metrics.psnr(x_test, images)
     return out
 
 
@@ -69,25 +71,24 @@ def run(args, out: Path) -> dict:
                                                        epochs_=n_epochs, verbose=verbose)
     classifiers = {"": classifier, "_other": other}
     results = {"accuracy_clean": clean_accuracy, "accuracy_clean_other": other_accuracy}
-    smoothed = common.np.eye(10, dtype=common.np.float32)[y_train] * (1 - LABEL_SMOOTHING) + LABEL_SMOOTHING / 10
-    task_target = common.np.concatenate([common.flat(x_train), smoothed.astype(common.np.float32)], axis=1)
+    labels = nn.to_numpy(nn.one_hot(y_train))
+    smoothed = labels * (1 - LABEL_SMOOTHING) + LABEL_SMOOTHING / labels.shape[1]
+    targets = {"denoised": (common.flat(x_train), nn.BCELoss, ""),
+               "denoised_task": (common.np.concatenate([common.flat(x_train), smoothed], axis=1),
+                                 lambda: nn.TaskDrivenLoss(nn.BCELoss(), classifier, nn.CrossEntropyLoss(),
+                                                           weight=TASK_WEIGHT), ", task-driven")}
     epochs = common.epochs(args, 100, 20)
     for key in (QUICK_NOISES if args.quick else NOISES):
         kind, level = NOISES[key]
         noisy_test = corrupt(x_test, kind, level, args.seed + 99)
-        results.update(scores(f"{key}/accuracy_noisy", x_test, y_test, noisy_test, classifiers))
-        net = denoiser(x_train, kind, level, common.flat(x_train), nn.BCELoss(), epochs, args.seed + 1, verbose)
-        denoised = nn.to_numpy(nn.predict(net, common.flat(noisy_test))).reshape(x_test.shape)
-        results.update(scores(f"{key}/accuracy_denoised", x_test, y_test, denoised, classifiers))
-        plots.reconstructions(x_test, denoised, out / f"denoised-{key}.png", noisy=noisy_test,
-                              title=f"{args.dataset}, {key}: original / noisy / denoised / error")
-        if kind == "gaussian":
-            loss = nn.TaskDrivenLoss(nn.BCELoss(), classifier, nn.CrossEntropyLoss(), weight=TASK_WEIGHT)
-            net = denoiser(x_train, kind, level, task_target, loss, epochs, args.seed + 1, verbose)
+        results.update(scores(key, "noisy", x_test, y_test, noisy_test, classifiers))
+        for name in ("denoised", "denoised_task") if kind == "gaussian" else ("denoised",):
+            target, make_loss, caption = targets[name]
+            net = denoiser(x_train, kind, level, target, make_loss(), epochs, args.seed + 1, verbose)
             denoised = nn.to_numpy(nn.predict(net, common.flat(noisy_test))).reshape(x_test.shape)
-            results.update(scores(f"{key}/accuracy_denoised_task", x_test, y_test, denoised, classifiers))
-            plots.reconstructions(x_test, denoised, out / f"denoised-task-{key}.png", noisy=noisy_test,
-                                  title=f"{args.dataset}, {key}, task-driven: original / noisy / denoised / error")
+            results.update(scores(key, name, x_test, y_test, denoised, classifiers))
+            plots.reconstructions(x_test, denoised, out / f"{name.replace('_', '-')}-{key}.png", noisy=noisy_test,
+                                  title=f"{args.dataset}, {key}{caption}: original / noisy / denoised / error")
     return results
 
 
