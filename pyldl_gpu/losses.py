@@ -12,24 +12,29 @@ from .module import Module
 
 
 class Loss:
-    """Base class. Subclasses implement ``_forward`` and ``_backward`` on checked arrays."""
+    """Base class. Subclasses implement ``_forward`` and ``_backward`` on checked arrays; ``_check`` (shapes and
+    dtypes, here: equal) may be overridden, and sees arrays of the active device."""
 
     def __call__(self, y, yhat):
         return self.forward(y, yhat)
 
     def forward(self, y, yhat):
         """Mean loss over the batch (a device scalar)."""
-        self._check(y, yhat)
+        self._validate(y, yhat)
         return self._forward(y, yhat)
 
     def backward(self, y, yhat):
         """dL/dyhat, same shape as yhat."""
-        self._check(y, yhat)
+        self._validate(y, yhat)
         return self._backward(y, yhat)
 
-    def _check(self, y, yhat) -> None:
+    def _validate(self, y, yhat) -> None:
+        """Both are arrays of the active device (a clear error otherwise), then the loss's own _check."""
         backends.require_array(yhat, f"{self!r} prediction")
         backends.require_array(y, f"{self!r} target")
+        self._check(y, yhat)
+
+    def _check(self, y, yhat) -> None:
         if yhat.shape != y.shape:
             raise ShapeError(
                 f"{self!r}: target and prediction must have the same shape, got y {tuple(y.shape)} "
@@ -129,8 +134,6 @@ class _ClassificationLoss(Loss):
     """Targets are integer labels (batch,) or one-hot / soft labels (batch, classes)."""
 
     def _check(self, y, yhat) -> None:
-        backends.require_array(yhat, f"{self!r} prediction")
-        backends.require_array(y, f"{self!r} target")
         if yhat.ndim != 2:
             raise ShapeError(f"{self!r}: expected prediction (batch, classes), got {tuple(yhat.shape)}")
         if y.ndim == 1:
@@ -255,8 +258,6 @@ class MultiTaskLoss(Loss):
             raise ValueError("MultiTaskLoss: give at least one part")
 
     def _check(self, y, yhat) -> None:
-        backends.require_array(yhat, f"{self!r} prediction")
-        backends.require_array(y, f"{self!r} target")
         stop = max(p[2] for p in self.parts)
         targets = max(p[3] for p in self.parts) + 1
         fits = yhat.ndim == 2 and y.ndim == 2 and yhat.shape[1] >= stop and y.shape[1] >= targets
@@ -299,25 +300,27 @@ class TaskDrivenLoss(Loss):
         self._last = (None, None)
 
     def _check(self, y, yhat) -> None:
-        backends.require_array(yhat, f"{self!r} prediction")
-        backends.require_array(y, f"{self!r} target")
         if yhat.ndim != 2 or y.ndim != 2 or y.shape[0] != yhat.shape[0] or y.shape[1] <= yhat.shape[1]:
             raise ShapeError(f"{self!r}: expected prediction (batch, d) and target (batch, d + k): the clean "
                              f"target then the task target; got {tuple(yhat.shape)} and {tuple(y.shape)}")
 
-    def _forward(self, y, yhat):
-        d = yhat.shape[1]
+    def _judge(self, yhat):
+        """judge(yhat) in eval mode; it also leaves the judge's caches set for backward_delta."""
         self.judge.eval()
         judged = self.judge(yhat)
         self._last = (yhat, judged)
+        return judged
+
+    def _forward(self, y, yhat):
+        d = yhat.shape[1]
+        judged = self._judge(yhat)
         return self.reconstruction.forward(y[:, :d], yhat) + self.task.forward(y[:, d:], judged) * self.weight
 
     def _backward(self, y, yhat):
         d = yhat.shape[1]
         seen, judged = self._last
-        if seen is not yhat:  # backward without the forward of this prediction: run the judge (caches inputs)
-            self.judge.eval()
-            judged = self.judge(yhat)
+        if seen is not yhat:  # backward without the forward of this prediction
+            judged = self._judge(yhat)
         g = self.judge.backward_delta(yhat, self.task.backward(y[:, d:], judged))
         g *= self.weight
         g += self.reconstruction.backward(y[:, :d], yhat)
