@@ -16,7 +16,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from workloads import ROUNDS, Workload, at_batch, build_ours, build_torch, settle, steps_for, time_steps
+from workloads import (
+    ROUNDS,
+    Workload,
+    at_batch,
+    build_ours,
+    build_torch,
+    settle,
+    steps_for,
+    time_steps,
+    torch_usable,
+)
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
@@ -62,11 +72,7 @@ def _torch_peer(w: Workload, device: str, train: bool):
     if ISOLATE:
         worker = TorchProcess(w, device, train)
         return (worker.seconds_per_step, worker.close) if worker.ready else None
-    try:
-        import torch
-    except ImportError:
-        return None
-    if device == "cuda" and not torch.cuda.is_available():
+    if not torch_usable(device):
         return None
     step, sync = build_torch(w, device=device, train=train)
     return (lambda n: time_steps(step, sync, n)), (lambda: None)

@@ -91,7 +91,7 @@ def _measure(build, warm, w, meter) -> float:
 def main(library: str, key: str, batch: int | None = None, device: str = "cpu") -> int:
     """Measure from before the model and data are built (both libraries hold the same parameters and data;
     gradient buffers count whether allocated up front, as ours, or at the first backward, as PyTorch's)."""
-    from workloads import WORKLOADS, at_batch, build_ours, build_torch
+    from workloads import WORKLOADS, at_batch, build_ours, build_torch, torch_usable
 
     import pyldl_gpu as nn
 
@@ -101,11 +101,7 @@ def main(library: str, key: str, batch: int | None = None, device: str = "cpu") 
         with nn.device(device):  # the CUDA pool is read inside the device context
             peak = _measure(build_ours, warm, w, _CpuMeter() if device == "cpu" else _OursCudaMeter())
     else:
-        try:
-            import torch
-        except ImportError:
-            return 3
-        if device == "cuda" and not torch.cuda.is_available():
+        if not torch_usable(device):
             return 3
         meter = _CpuMeter() if device == "cpu" else _TorchCudaMeter()
         peak = _measure(lambda wl: build_torch(wl, device=device), warm, w, meter)

@@ -16,15 +16,11 @@ from pathlib import Path
 os.environ["PYLDL_MALLOC_TUNING"] = "0"  # before workloads imports pyldl_gpu: keep glibc's default heap
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workloads import WORKLOADS, at_batch, build_torch, time_steps
+from workloads import WORKLOADS, at_batch, build_torch, time_steps, torch_usable
 
 
 def main(key: str, batch: str, device: str, mode: str) -> int:
-    try:
-        import torch
-    except ImportError:
-        return 3
-    if device == "cuda" and not torch.cuda.is_available():
+    if not torch_usable(device):
         return 3
     step, sync = build_torch(at_batch(WORKLOADS[key], int(batch)), device=device, train=mode == "train")
     time_steps(step, sync, 3)

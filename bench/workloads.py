@@ -150,6 +150,15 @@ def build_ours(w: Workload, train: bool = True):
     return step, nn.synchronize
 
 
+def torch_usable(device: str) -> bool:
+    """Whether PyTorch is importable and, for 'cuda', sees a CUDA device."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return device != "cuda" or torch.cuda.is_available()
+
+
 def build_torch(w: Workload, device: str = "cpu", train: bool = True):
     """The same workload in PyTorch; raises ImportError when torch is missing."""
     import torch
