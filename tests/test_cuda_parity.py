@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from test_conv_layers import GRAD_CASES
 from test_gradients import LOSSES, _modules, loss_inputs
+from test_losses import task_driven_inputs, task_driven_judge
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
@@ -83,15 +84,12 @@ def test_loss_value_and_gradient_match_cpu(name, make, target_kind, pred_kind, r
 
 def test_task_driven_loss_matches_cpu(rng):
     """The judge network's forward and backward_delta run inside the loss: a GEMM-based gradient."""
-    clean, labels = rng.uniform(0.05, 0.95, (37, 11)), np.eye(3)[rng.integers(0, 3, 37)]
-    y, yhat = np.concatenate([clean, labels], axis=1).astype(np.float32), rng.uniform(0.05, 0.95, (37, 11))
+    y, yhat = (a.astype(np.float32) for a in task_driven_inputs(rng, 37, 11))
 
     def make():
-        nn.manual_seed(7)
-        return nn.TaskDrivenLoss(nn.BCELoss(), nn.Sequential(nn.Linear(11, 6), nn.Tanh(), nn.Linear(6, 3)),
-                                 nn.CrossEntropyLoss(), weight=0.5)
+        return nn.TaskDrivenLoss(nn.BCELoss(), task_driven_judge(11, 7), nn.CrossEntropyLoss(), weight=0.5)
 
-    cpu, gpu = (_run_loss(make, y, yhat.astype(np.float32), d) for d in ("cpu", "cuda"))
+    cpu, gpu = (_run_loss(make, y, yhat, d) for d in ("cpu", "cuda"))
     assert relative_error(gpu[0], cpu[0]) < GEMM and relative_error(gpu[1], cpu[1]) < GEMM
 
 

@@ -170,30 +170,32 @@ def test_confident_predictions_give_no_denormal_gradients():
     np.testing.assert_allclose(nn.to_numpy(gradient), 0.0, atol=1e-28)
 
 
-def _judge(rng_seed: int = 0):
+def task_driven_judge(d: int = 7, rng_seed: int = 0):
+    """A small classifier of d inputs into 3 classes, the judge of the TaskDrivenLoss tests."""
     nn.manual_seed(rng_seed)
-    return nn.Sequential(nn.Linear(7, 5), nn.Tanh(), nn.Linear(5, 3))
+    return nn.Sequential(nn.Linear(d, 5), nn.Tanh(), nn.Linear(5, 3))
 
 
-def _task_driven_inputs(rng, n: int = 5):
-    clean = rng.uniform(0.05, 0.95, size=(n, 7))
+def task_driven_inputs(rng, n: int = 5, d: int = 7):
+    """(y, yhat) host arrays for TaskDrivenLoss: y = [clean (n, d) | one-hot of 3 classes], yhat (n, d)."""
+    clean = rng.uniform(0.05, 0.95, size=(n, d))
     labels = np.eye(3)[rng.integers(0, 3, size=n)]
-    return np.concatenate([clean, labels], axis=1), rng.uniform(0.05, 0.95, size=(n, 7))
+    return np.concatenate([clean, labels], axis=1), rng.uniform(0.05, 0.95, size=(n, d))
 
 
 @pytest.mark.parametrize("reconstruction", [nn.BCELoss, nn.MSELoss])
 def test_task_driven_loss_gradient(reconstruction, rng):
     with nn.default_dtype("float64"):
-        loss = nn.TaskDrivenLoss(reconstruction(), _judge(), nn.CrossEntropyLoss(), weight=0.7)
-        y, yhat = _task_driven_inputs(rng)
+        loss = nn.TaskDrivenLoss(reconstruction(), task_driven_judge(), nn.CrossEntropyLoss(), weight=0.7)
+        y, yhat = task_driven_inputs(rng)
         nn.gradcheck(loss, nn.asarray(yhat), nn.asarray(y))
 
 
 def test_task_driven_loss_is_the_weighted_sum_and_leaves_the_judge_alone(rng):
     with nn.default_dtype("float64"):
-        judge = _judge()
+        judge = task_driven_judge()
         loss = nn.TaskDrivenLoss(nn.BCELoss(), judge, nn.CrossEntropyLoss(), weight=0.7)
-        y, yhat = (nn.asarray(a) for a in _task_driven_inputs(rng, 9))
+        y, yhat = (nn.asarray(a) for a in task_driven_inputs(rng, 9))
         before = [nn.to_numpy(p.data).copy() for p in judge.parameters()]
         judge.zero_grad()
         value = float(loss(y, yhat))
@@ -213,7 +215,7 @@ def test_task_driven_loss_is_the_weighted_sum_and_leaves_the_judge_alone(rng):
 
 
 def test_task_driven_loss_shape_error_names_the_layout(rng):
-    loss = nn.TaskDrivenLoss(nn.BCELoss(), _judge(), nn.CrossEntropyLoss())
+    loss = nn.TaskDrivenLoss(nn.BCELoss(), task_driven_judge(), nn.CrossEntropyLoss())
     with pytest.raises(nn.ShapeError, match=r"TaskDrivenLoss\(.*expected prediction \(batch, d\) and target "
                                             r"\(batch, d \+ k\).*got \(4, 7\) and \(4, 7\)"):
         loss(nn.asarray(np.zeros((4, 7), np.float32)), nn.asarray(np.zeros((4, 7), np.float32)))
