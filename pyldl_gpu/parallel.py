@@ -1,6 +1,6 @@
 """DataParallel: one module trained on every CPU core by splitting each batch into row chunks.
 
-NumPy runs elementwise work (activations, pooling, window copies, col2im) on one core; OpenBLAS spreads only the
+NumPy runs elementwise work (activations, pooling, window copies, gradient folds) on one core; OpenBLAS spreads only the
 GEMMs. DataParallel runs ``threads`` copies of the module side by side, each on a contiguous part of the batch
 with a one-thread BLAS, then concatenates the outputs and sums the parameter gradients, so every pass keeps
 every core busy (W3, the LeNet-style net, on 2 cores: 14.5 -> 10.2 ms per training step).

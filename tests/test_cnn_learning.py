@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import pyldl_gpu as nn
 from pyldl_gpu import backends
 
@@ -47,20 +49,45 @@ def _conv_pass(algorithm, kernel, stride, padding, x):
     return [nn.to_numpy(a) for a in (out, conv.weight.grad, conv.bias.grad, conv.backward_delta(xd, delta))]
 
 
-def test_banded_and_im2col_agree_and_both_pass_gradcheck(rng):
-    x = rng.standard_normal((2, 9, 8, 3))
-    for kernel, stride, padding in [(3, 1, 0), ((4, 3), (2, 1), (1, 2)), (5, 2, 2)]:
-        for algorithm in ("im2col", "banded"):
-            nn.gradcheck(nn.Conv2D(kernel, 3, 4, stride=stride, padding=padding, algorithm=algorithm), nn.asarray(x))
+@pytest.mark.parametrize("kernel, stride, padding, width", [
+    (3, 1, 0, 10),  # Wo = 8: tiles of 1, 2, 4, 8
+    ((4, 3), (2, 1), (1, 2), 8),  # Wo = 10: tiles of 1, 2, 5, 10
+    (5, 2, 2, 8),  # Wo = 4, stride 2: neighbouring tiles overlap by one column
+    ((2, 2), (1, 3), 0, 14),  # Wo = 5, stride 3 > kernel: columns no window reads
+])
+def test_every_tile_width_agrees_with_im2col_and_passes_gradcheck(kernel, stride, padding, width, rng):
+    x = rng.standard_normal((2, 9, width, 3))
+    wo = nn.Conv2D(kernel, 3, 4, stride=stride, padding=padding).output_shape((9, width, 3))[1]
+    with nn.default_dtype("float64"):
+        im2col = _conv_pass("im2col", kernel, stride, padding, x)
+    for g in [g for g in range(1, wo + 1) if wo % g == 0]:
+        nn.gradcheck(nn.Conv2D(kernel, 3, 4, stride=stride, padding=padding, algorithm=g), nn.asarray(x))
         with nn.default_dtype("float64"):
-            im2col = _conv_pass("im2col", kernel, stride, padding, x)
-            banded = _conv_pass("banded", kernel, stride, padding, x)
-        for a, b in zip(im2col, banded):
+            tiled = _conv_pass(g, kernel, stride, padding, x)
+        for a, b in zip(im2col, tiled):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    with nn.default_dtype("float64"):
+        for a, b in zip(im2col, _conv_pass("banded", kernel, stride, padding, x)):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
-def test_auto_algorithm_choice():
-    from pyldl_gpu.layers import _banded
+def test_auto_tile_width_follows_the_measured_costs():
+    """bench/NOTES.md measured copy + three GEMMs per tile width; the model must pick the measured best (or one
+    within 5 % of it) on these layers."""
+    from pyldl_gpu.layers._tiled import tile_width
 
-    assert _banded.worth_it(28, 9) and _banded.worth_it(10, 5)
-    assert not _banded.worth_it(256, 3) and not _banded.worth_it(28, 3)
+    assert tile_width(128 * 20, 20, 9, 9, 1, 1, 15) in (4, 10)  # LeNet conv1: neither im2col (2.4x) nor banded
+    assert tile_width(128 * 6, 6, 5, 5, 1, 15, 20) in (2, 3)  # LeNet conv2
+    assert tile_width(64, 254, 1, 3, 1, 1, 32) == 2  # the seed Conv1D net
+    assert tile_width(64 * 14, 14, 3, 3, 1, 32, 64) == 1  # many channels, narrow kernel: im2col
+    assert tile_width(32 * 24, 24, 5, 5, 1, 8, 16) in (2, 3, 4)
+
+
+def test_tile_width_errors():
+    with pytest.raises(ValueError, match="Conv2D: algorithm must be one of"):
+        nn.Conv2D(3, 1, 2, algorithm="winograd")
+    with pytest.raises(ValueError, match="tile width"):
+        nn.Conv2D(3, 1, 2, algorithm=0)
+    conv = nn.Conv2D(3, 1, 2, algorithm=4)
+    with pytest.raises(nn.ShapeError, match=r"Conv2D\(3, 1, 2\): tile width 4 does not divide the output width 6"):
+        conv(nn.asarray(np.zeros((1, 8, 8, 1), dtype="float32")))

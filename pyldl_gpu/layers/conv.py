@@ -1,13 +1,10 @@
-"""Conv2D and Conv1D, channels-last, each a single GEMM per pass, by one of two layouts:
+"""Conv2D and Conv1D, channels-last, each pass one GEMM over width tiles of the input (see _tiled.py):
 
-im2col (the default):
-    forward:   cols (N, kh*kw*cin) @ W (kh*kw*cin, cout)          N = batch * Ho * Wo, one strided copy
-    weights:   dW = cols.T @ delta                                 (cols cached from the forward in train mode)
-    input:     dx = col2im(delta @ W.T)                            (a slice += per kernel tap)
-banded (kernels wide relative to the image, see _banded.py):
-    forward:   rows (batch*Ho, kh*Wp*cin) @ band(W) (kh*Wp*cin, Wo*cout)
-    weights:   dW = unband(rows.T @ delta);   input: dx = fold_rows(delta @ band(W).T)
+    forward:   y  = windows(x) @ band(W)              windows (batch*Ho*G, kh*Wt*cin), band (kh*Wt*cin, g*cout)
+    weights:   dW = unband(windows(x).T @ delta)      (windows cached from the forward in train mode)
+    input:     dx = fold(delta @ band(W).T)           (a slice += per kernel row and tile phase)
 
+g output columns per tile: 1 is im2col, Wo is the banded GEMM; 'auto' picks g by a cost model.
 Conv1D is Conv2D on a (batch, 1, length, chan) view: one code path for both."""
 
 from __future__ import annotations
@@ -16,13 +13,11 @@ from .. import backends
 from ..exceptions import ShapeError
 from ..init import initialise
 from ..module import Module, Parameter
-from . import _banded
+from . import _tiled
 from ._windows import (
     add_channel_bias,
     channel_sum,
     check_fits,
-    col2im,
-    im2col,
     length_as_width,
     output_size,
     pad,
@@ -38,14 +33,17 @@ class Conv2D(Module):
     """2-D convolution. x: (batch, H, W, chan_in) -> (batch, Ho, Wo, chan_out),
     Ho = (H + 2 * padding - kh) // stride + 1 (likewise Wo). weight: (kh, kw, chan_in, chan_out).
     k_size, stride and padding are ints or (vertical, horizontal) pairs; init as for Linear.
-    algorithm: 'auto' (banded GEMM when the padded width is at most 4 kernel widths, else im2col),
-    'im2col' or 'banded'; all give the same result up to float rounding."""
+    algorithm: how the GEMM is laid out (see _tiled.py): 'auto' (tile width by a cost model), 'im2col' (tiles of
+    one output column), 'banded' (one tile per output row), or an int g (tiles of g output columns; g must divide
+    the output width). All give the same result up to float rounding."""
 
     def __init__(self, k_size, chan_in: int, chan_out: int, stride=1, padding=0, bias: bool = True,
-                 init: str = "xavier", algorithm: str = "auto") -> None:
+                 init: str = "xavier", algorithm: str | int = "auto") -> None:
         super().__init__()
-        if algorithm not in ALGORITHMS:
-            raise ValueError(f"{type(self).__name__}: algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+        tile = isinstance(algorithm, int) and not isinstance(algorithm, bool) and algorithm >= 1
+        if not (tile or algorithm in ALGORITHMS):
+            raise ValueError(f"{type(self).__name__}: algorithm must be one of {ALGORITHMS} or a tile width >= 1, "
+                             f"got {algorithm!r}")
         self.algorithm = algorithm
         if chan_in < 1 or chan_out < 1:
             raise ValueError(f"{type(self).__name__}: channels must be positive, got ({chan_in}, {chan_out})")
@@ -57,8 +55,8 @@ class Conv2D(Module):
         shape = self._weight_shape()
         self.weight = Parameter(initialise(init, shape, kh * kw * chan_in, kh * kw * chan_out), "weight")
         self.bias = Parameter(backends.xp().zeros(chan_out, dtype=backends.floatx()), "bias") if bias else None
-        self._cols = None  # im2col / row windows of the last training-mode input, reused by its backward
-        self._band = None  # the banded weight matrix of the last forward
+        self._windows = None  # tile windows of the last training-mode input, reused by its backward
+        self._band = None  # the band of the last forward
 
     # ---- what differs between 2-D and 1-D: shapes at the boundary
     def _weight_shape(self) -> tuple:
@@ -76,64 +74,58 @@ class Conv2D(Module):
 
     # ---- the computation, on (batch, H, W, C)
     def _geometry(self, x4) -> tuple:
-        """(padded shape, Ho, Wo, banded?) of a (batch, H, W, C) input."""
+        """(padded shape, Ho, Wo, tile width g) of a (batch, H, W, C) input."""
         (ph, pw), (kh, kw), (sh, sw) = self.padding, self.kernel, self.stride
         b, h, w, c = x4.shape
         padded = (b, h + 2 * ph, w + 2 * pw, c)
-        banded = self.algorithm == "banded" or (self.algorithm == "auto" and _banded.worth_it(padded[2], kw))
-        return padded, output_size(padded[1], kh, sh), output_size(padded[2], kw, sw), banded
+        ho, wo = output_size(padded[1], kh, sh), output_size(padded[2], kw, sw)
+        return padded, ho, wo, self._tile(b * ho, wo)
 
-    def _unrolled(self, x4, banded: bool):
-        """The input unrolled for the GEMM: im2col columns, or kernel-row windows when banded."""
-        xpad = pad(x4, *self.padding)
-        if banded:
-            return _banded.row_windows(xpad, self.kernel[0], self.stride[0])
-        return im2col(xpad, *self.kernel, *self.stride)
+    def _tile(self, rows: int, wo: int) -> int:
+        if self.algorithm == "auto":
+            return _tiled.tile_width(rows, wo, *self.kernel, self.stride[1], self.chan_in, self.chan_out)
+        g = {"im2col": 1, "banded": wo}.get(self.algorithm, self.algorithm)
+        if wo % g:
+            raise ShapeError(f"{self!r}: tile width {g} does not divide the output width {wo}")
+        return g
 
-    def _kernel_matrix(self, padded, wo, banded: bool):
-        w = self.weight.data
-        if banded:
-            return _banded.band(w.reshape(*self.kernel, self.chan_in, self.chan_out), padded[2], wo, self.stride[1])
-        return w.reshape(-1, self.chan_out)
+    def _windows_of(self, x4, g: int):
+        return _tiled.windows(pad(x4, *self.padding), *self.kernel, *self.stride, g)
+
+    def _band_of(self, g: int):
+        w = self.weight.data.reshape(*self.kernel, self.chan_in, self.chan_out)
+        return _tiled.band(w, g, self.stride[1])
 
     def forward(self, x):
         self._check_input(x, dtype=self.weight.data.dtype)
         x4 = self._to_4d(x)
-        padded, ho, wo, banded = self._geometry(x4)
-        self._cols = None  # drop the previous step's unrolled input before building the new one: halves the peak
-        unrolled = self._unrolled(x4, banded)
-        kernel = self._kernel_matrix(padded, wo, banded)
-        self._cols, self._band = (unrolled, kernel) if self.training else (None, None)
-        y = (unrolled @ kernel).reshape(x4.shape[0], ho, wo, self.chan_out)
+        _, ho, wo, g = self._geometry(x4)
+        self._windows = None  # drop the previous step's windows before building the new ones: halves the peak
+        windows, band = self._windows_of(x4, g), self._band_of(g)
+        self._windows, self._band = (windows, band) if self.training else (None, None)
+        y = (windows @ band).reshape(x4.shape[0], ho, wo, self.chan_out)
         if self.bias is not None:
             add_channel_bias(y, self.bias.data)
         return self._from_4d(y)
 
     def backward_update_gradient(self, x, delta) -> None:
         x4 = self._to_4d(x)
-        padded, ho, wo, banded = self._geometry(x4)
-        cached = x is self._input and self._cols is not None
-        unrolled = self._cols if cached else self._unrolled(x4, banded)
-        if banded:
-            d2 = delta.reshape(x4.shape[0] * ho, wo * self.chan_out)
-            kernel_shape = (*self.kernel, self.chan_in, self.chan_out)
-            grad = _banded.unband(unrolled.T @ d2, kernel_shape, padded[2], wo, self.stride[1])
-            self.weight.accumulate(grad.reshape(self.weight.data.shape))
-        else:
-            self.weight.accumulate_matmul(unrolled.T, delta.reshape(-1, self.chan_out))
+        *_, g = self._geometry(x4)
+        cached = x is self._input and self._windows is not None
+        windows = self._windows if cached else self._windows_of(x4, g)
+        d2 = delta.reshape(windows.shape[0], g * self.chan_out)
+        grad = _tiled.unband(windows.T @ d2, (*self.kernel, self.chan_in, self.chan_out), g, self.stride[1])
+        self.weight.accumulate(grad.reshape(self.weight.data.shape))
         if self.bias is not None:
             self.bias.accumulate(channel_sum(delta))
 
     def backward_delta(self, x, delta):
         x4 = self._to_4d(x)
-        padded, ho, wo, banded = self._geometry(x4)
+        padded, *_, g = self._geometry(x4)
         cached = x is self._input and self._band is not None
-        kernel = self._band if cached else self._kernel_matrix(padded, wo, banded)
-        if banded:
-            rows = delta.reshape(x4.shape[0] * ho, wo * self.chan_out) @ kernel.T
-            dx = _banded.fold_rows(rows, padded, self.kernel[0], self.stride[0])
-        else:
-            dx = col2im(delta.reshape(-1, self.chan_out) @ kernel.T, padded, *self.kernel, *self.stride)
+        band = self._band if cached else self._band_of(g)
+        rows = delta.reshape(-1, g * self.chan_out) @ band.T
+        dx = _tiled.fold(rows, padded, *self.kernel, *self.stride, g)
         return unpad(dx, *self.padding).reshape(x.shape)
 
     def output_shape(self, input_shape: tuple) -> tuple:
