@@ -2,6 +2,7 @@
 
     forward:   y  = windows(x) @ band(W)              windows (batch*Ho*G, kh*Wt*cin), band (kh*Wt*cin, g*cout)
     weights:   dW = unband(windows(x).T @ delta)      (windows cached from the forward in train mode)
+    bias:      a column of ones in the windows and a bias row in the band: added and differentiated by the GEMMs
     input:     dx = fold(delta @ band(W).T)           (a slice += per kernel row and tile phase)
 
 g output columns per tile: 1 is im2col, Wo is the banded GEMM; 'auto' picks g by a cost model.
@@ -15,8 +16,6 @@ from ..init import initialise
 from ..module import Module, Parameter
 from . import _tiled
 from ._windows import (
-    add_channel_bias,
-    channel_sum,
     check_fits,
     length_as_width,
     output_size,
@@ -90,11 +89,13 @@ class Conv2D(Module):
         return g
 
     def _windows_of(self, x4, g: int):
-        return _tiled.windows(pad(x4, *self.padding), *self.kernel, *self.stride, g)
+        """Tile windows of x, with a column of ones for the bias."""
+        return _tiled.windows(pad(x4, *self.padding), *self.kernel, *self.stride, g, ones=self.bias is not None)
 
     def _band_of(self, g: int):
+        """The band of the weight, with the bias in its last row."""
         w = self.weight.data.reshape(*self.kernel, self.chan_in, self.chan_out)
-        return _tiled.band(w, g, self.stride[1])
+        return _tiled.band(w, g, self.stride[1], None if self.bias is None else self.bias.data)
 
     def forward(self, x):
         self._check_input(x, dtype=self.weight.data.dtype)
@@ -103,10 +104,7 @@ class Conv2D(Module):
         self._windows = None  # drop the previous step's windows before building the new ones: halves the peak
         windows, band = self._windows_of(x4, g), self._band_of(g)
         self._windows, self._band = (windows, band) if self.training else (None, None)
-        y = (windows @ band).reshape(x4.shape[0], ho, wo, self.chan_out)
-        if self.bias is not None:
-            add_channel_bias(y, self.bias.data)
-        return self._from_4d(y)
+        return self._from_4d((windows @ band).reshape(x4.shape[0], ho, wo, self.chan_out))
 
     def backward_update_gradient(self, x, delta) -> None:
         x4 = self._to_4d(x)
@@ -114,16 +112,19 @@ class Conv2D(Module):
         cached = x is self._input and self._windows is not None
         windows = self._windows if cached else self._windows_of(x4, g)
         d2 = delta.reshape(windows.shape[0], g * self.chan_out)
-        grad = _tiled.unband(windows.T @ d2, (*self.kernel, self.chan_in, self.chan_out), g, self.stride[1])
-        self.weight.accumulate(grad.reshape(self.weight.data.shape))
+        grad = windows.T @ d2
+        kernel = _tiled.unband(grad, (*self.kernel, self.chan_in, self.chan_out), g, self.stride[1])
+        self.weight.accumulate(kernel.reshape(self.weight.data.shape))
         if self.bias is not None:
-            self.bias.accumulate(channel_sum(delta))
+            self.bias.accumulate(_tiled.unband_bias(grad, g))
 
     def backward_delta(self, x, delta):
         x4 = self._to_4d(x)
         padded, *_, g = self._geometry(x4)
         cached = x is self._input and self._band is not None
         band = self._band if cached else self._band_of(g)
+        if self.bias is not None:
+            band = band[:-1]
         rows = delta.reshape(-1, g * self.chan_out) @ band.T
         dx = _tiled.fold(rows, padded, *self.kernel, *self.stride, g)
         return unpad(dx, *self.padding).reshape(x.shape)
