@@ -5,7 +5,8 @@ before every round lets the other library's worker threads stop spinning first.
 PyTorch runs in the benchmark's own process by default, sharing its C heap, which pyldl_gpu tunes (see
 pyldl_gpu/backends/_heap.py): both libraries then get the same heap. With ``PYLDL_BENCH_ISOLATE=1`` PyTorch's
 rounds run in a worker process of their own (bench/torch_worker.py) with glibc's default heap, as a PyTorch
-user has it; each result records which (``torch_process``: shared or own)."""
+user has it; with ``PYLDL_BENCH_ISOLATE=tuned`` in a worker process given the same heap setting as ours (equal
+heaps, nothing shared). Each result records which (``torch_process``: shared, own or own-tuned)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import pyldl_gpu as nn
 from pyldl_gpu import backends
 
 DEVICES = ["cpu", "cuda"]
-ISOLATE = os.environ.get("PYLDL_BENCH_ISOLATE") == "1"
+ISOLATE = {"1": "own", "tuned": "own-tuned"}.get(os.environ.get("PYLDL_BENCH_ISOLATE", ""))
 
 
 def require_device(device: str) -> None:
@@ -42,13 +43,14 @@ def require_device(device: str) -> None:
 
 
 class TorchProcess:
-    """PyTorch's workload in its own process (bench/torch_worker.py); ``seconds_per_step(n)`` times n steps."""
+    """PyTorch's workload in its own process (bench/torch_worker.py); ``seconds_per_step(n)`` times n steps.
+    tuned: give that process pyldl_gpu's heap setting (else glibc's default heap)."""
 
-    def __init__(self, w: Workload, device: str, train: bool) -> None:
+    def __init__(self, w: Workload, device: str, train: bool, tuned: bool = False) -> None:
         key = w.name.split()[0]
         worker = Path(__file__).with_name("torch_worker.py")
         self.proc = subprocess.Popen([sys.executable, str(worker), key, str(w.batch), device,
-                                      "train" if train else "inference"],
+                                      "train" if train else "inference", "tuned" if tuned else "default"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.ready = self.proc.stdout.readline().strip() == "ready"
         if not self.ready:
@@ -70,7 +72,7 @@ def _torch_peer(w: Workload, device: str, train: bool):
     """A function timing n of PyTorch's steps on the same device (seconds per step) and a closer, or None when
     PyTorch (or its CUDA) is missing. In this process, or in a worker process when ISOLATE."""
     if ISOLATE:
-        worker = TorchProcess(w, device, train)
+        worker = TorchProcess(w, device, train, tuned=ISOLATE == "own-tuned")
         return (worker.seconds_per_step, worker.close) if worker.ready else None
     if not torch_usable(device):
         return None
@@ -112,7 +114,7 @@ def compare_with_torch(benchmark, w: Workload, train: bool = True, device: str =
                 ours_samples_per_s=round(w.batch / statistics.median(ours_times), 1))
     if theirs:
         ratios = [t / o for o, t in zip(ours_times, torch_times)]
-        info.update(torch_process="own" if ISOLATE else "shared",
+        info.update(torch_process=ISOLATE or "shared",
                     torch_samples_per_s=round(w.batch / statistics.median(torch_times), 1),
                     ratio_ours_over_torch=round(statistics.median(ratios), 3),
                     ratio_min=round(min(ratios), 3), ratio_max=round(max(ratios), 3))

@@ -60,6 +60,9 @@ def _torch_process(rows: dict) -> str:
     if places == {"own"}:
         return (" PyTorch ran in a process of its own, with glibc's default heap (PYLDL_BENCH_ISOLATE=1); ours in "
                 "the benchmark's process, with the heap pyldl_gpu tunes.")
+    if places == {"own-tuned"}:
+        return (" PyTorch ran in a process of its own with the same heap setting as ours (PYLDL_BENCH_ISOLATE=tuned): "
+                "equal heaps, nothing shared.")
     if places == {"shared"}:
         return " PyTorch ran in the benchmark's process, sharing the heap pyldl_gpu tunes."
     return ""

@@ -10,7 +10,8 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
-def test_torch_worker_times_steps_in_a_process_of_its_own():
+@pytest.mark.parametrize("tuned", [False, True])
+def test_torch_worker_times_steps_in_a_process_of_its_own(tuned):
     pytest.importorskip("torch", reason="PyTorch is the benchmark's peer; not installed here")
     sys.path.insert(0, str(BENCH))
     try:
@@ -18,7 +19,7 @@ def test_torch_worker_times_steps_in_a_process_of_its_own():
         from workloads import WORKLOADS, at_batch
     finally:
         sys.path.remove(str(BENCH))
-    worker = TorchProcess(at_batch(WORKLOADS["W4"], 8), "cpu", train=True)
+    worker = TorchProcess(at_batch(WORKLOADS["W4"], 8), "cpu", train=True, tuned=tuned)
     try:
         assert worker.ready, "the worker builds the workload and says ready"
         seconds = [worker.seconds_per_step(n) for n in (3, 5)]

@@ -50,6 +50,7 @@ def test_table_speedups_targets_and_chart(tmp_path):
 def test_table_says_where_pytorch_ran(tmp_path):
     report = _report()
     for place, expected in [("own", "PyTorch ran in a process of its own, with glibc's default heap"),
+                            ("own-tuned", "PyTorch ran in a process of its own with the same heap setting as ours"),
                             ("shared", "PyTorch ran in the benchmark's process, sharing the heap"), (None, None)]:
         bench = _bench("cpu", "W3", 128, 9_000, 12_000, 0.75)
         if place:
