@@ -37,10 +37,10 @@ def test_seed_conv1d_net_learns_usps(usps):
     assert accuracy > 0.85, accuracy
 
 
-def _conv_pass(algorithm, kernel, stride, padding, x):
+def _conv_pass(algorithm, kernel, stride, padding, x, chan_out=4):
     """Output, weight gradient and input gradient of a float64 conv (same seed, so same weights)."""
     nn.manual_seed(1)
-    conv = nn.Conv2D(kernel, 3, 4, stride=stride, padding=padding, algorithm=algorithm)
+    conv = nn.Conv2D(kernel, x.shape[-1], chan_out, stride=stride, padding=padding, algorithm=algorithm)
     xd = nn.asarray(x)
     out = conv(xd)
     delta = nn.asarray(np.linspace(-1, 1, out.size).reshape(out.shape))
@@ -71,9 +71,21 @@ def test_every_tile_width_agrees_with_im2col_and_passes_gradcheck(kernel, stride
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+def test_auto_with_its_own_input_gradient_tile_agrees_with_im2col(rng):
+    """LeNet conv2's geometry: 'auto' runs the forward and weight gradient at one tile width and the input gradient
+    at another; all three must equal im2col's."""
+    from pyldl_gpu.layers._tiled import tile_width
+
+    x = rng.standard_normal((2, 10, 10, 15))
+    assert tile_width(2 * 6, 6, 5, 5, 1, 15, 20) != tile_width(2 * 6, 6, 5, 5, 1, 15, 20, input_gradient=True)
+    with nn.default_dtype("float64"):
+        for a, b in zip(_conv_pass("im2col", 5, 1, 0, x, 20), _conv_pass("auto", 5, 1, 0, x, 20)):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_auto_tile_width_follows_the_measured_costs():
-    """bench/NOTES.md measured copy + three GEMMs per tile width; the model must pick the measured best (or one
-    within 5 % of it) on these layers."""
+    """bench/NOTES.md measured the copy, GEMMs and fold per tile width; the model must pick the measured best (or
+    one within 5 % of it) on these layers."""
     from pyldl_gpu.layers._tiled import tile_width
 
     assert tile_width(128 * 20, 20, 9, 9, 1, 1, 15) in (4, 10)  # LeNet conv1: neither im2col (2.4x) nor banded
@@ -81,6 +93,10 @@ def test_auto_tile_width_follows_the_measured_costs():
     assert tile_width(64, 254, 1, 3, 1, 1, 32) == 2  # the seed Conv1D net
     assert tile_width(64 * 14, 14, 3, 3, 1, 32, 64) == 1  # many channels, narrow kernel: im2col
     assert tile_width(32 * 24, 24, 5, 5, 1, 8, 16) in (2, 3, 4)
+    # the input gradient's GEMM + fold, measured: conv2 1.04 ms banded vs 1.19 at g = 3 and 2.2 at im2col;
+    # 64 x 16x16x32 -> 64: 4.0 ms at g = 2 vs 6.7 at im2col
+    assert tile_width(128 * 6, 6, 5, 5, 1, 15, 20, input_gradient=True) == 6
+    assert tile_width(64 * 14, 14, 3, 3, 1, 32, 64, input_gradient=True) == 2
 
 
 def test_tile_width_errors():

@@ -24,26 +24,32 @@ from functools import lru_cache
 from .. import backends
 from ._windows import output_size, tap_slice
 
-# cost model, fitted to copy and GEMM times measured on the project's 2-core AVX-512 CPU (bench/NOTES.md): a GEMM
-# runs at PEAK * N / (N + N_HALF) * K / (K + K_HALF) FLOP/ns; a strided copy costs COPY_NS + COPY_RUN_NS / run per
-# element, run being the contiguous stretch (Wt * C items) it copies at a time
+# cost model, fitted to copy, fold and GEMM times measured on the project's 2-core AVX-512 CPU (bench/NOTES.md): a
+# GEMM runs at PEAK * N / (N + N_HALF) * K / (K + K_HALF) FLOP/ns; per element of the windows, the strided copy
+# costs COPY_NS + COPY_RUN_NS / run and the fold FOLD_NS + FOLD_RUN_NS / run, run being the contiguous stretch
+# (Wt * C items) each moves at a time
 _PEAK, _N_HALF, _K_HALF = 310.0, 24.0, 32.0
 _COPY_NS, _COPY_RUN_NS = 0.1, 10.0
+_FOLD_NS, _FOLD_RUN_NS = 0.9, 10.0
 
 
-def _cost(g: int, rows: int, wo: int, kh: int, kw: int, sw: int, c: int, cout: int) -> float:
-    """Modelled ns for the copy and the three GEMMs of one training step (forward, weights, input) at tile g."""
+def _cost(g: int, rows: int, wo: int, kh: int, kw: int, sw: int, c: int, cout: int, input_gradient: bool) -> float:
+    """Modelled ns at tile width g: the copy and the two GEMMs of the forward and the weight gradient, or, for the
+    input gradient, its GEMM and the fold."""
     wt = (g - 1) * sw + kw
     m, k, n = rows * (wo // g), kh * wt * c, g * cout
     gemm = 2.0 * m * k * n / (_PEAK * n / (n + _N_HALF) * k / (k + _K_HALF))
-    return m * k * (_COPY_NS + _COPY_RUN_NS / (wt * c)) + 3 * gemm
+    if input_gradient:
+        return gemm + m * k * (_FOLD_NS + _FOLD_RUN_NS / (wt * c))
+    return 2 * gemm + m * k * (_COPY_NS + _COPY_RUN_NS / (wt * c))
 
 
 @lru_cache(maxsize=256)
-def tile_width(rows: int, wo: int, kh: int, kw: int, sw: int, c: int, cout: int) -> int:
-    """The divisor g of Wo with the least modelled cost; rows = batch * Ho."""
+def tile_width(rows: int, wo: int, kh: int, kw: int, sw: int, c: int, cout: int, input_gradient: bool = False) -> int:
+    """The divisor g of Wo with the least modelled cost; rows = batch * Ho. The input gradient never reads the
+    windows, so it gets a tile width of its own (LeNet conv2: 3 for the forward, 6 for the input gradient)."""
     divisors = [g for g in range(1, wo + 1) if wo % g == 0]
-    return min(divisors, key=lambda g: _cost(g, rows, wo, kh, kw, sw, c, cout))
+    return min(divisors, key=lambda g: _cost(g, rows, wo, kh, kw, sw, c, cout, input_gradient))
 
 
 def span(g: int, kw: int, sw: int) -> int:

@@ -5,7 +5,8 @@
     bias:      a column of ones in the windows and a bias row in the band: added and differentiated by the GEMMs
     input:     dx = fold(delta @ band(W).T)           (a slice += per kernel row and tile phase)
 
-g output columns per tile: 1 is im2col, Wo is the banded GEMM; 'auto' picks g by a cost model.
+g output columns per tile: 1 is im2col, Wo is the banded GEMM; 'auto' picks g by a cost model, one g for the
+forward and weight gradient (which share the windows) and one for the input gradient.
 Conv1D is Conv2D on a (batch, 1, length, chan) view: one code path for both."""
 
 from __future__ import annotations
@@ -80,9 +81,10 @@ class Conv2D(Module):
         ho, wo = output_size(padded[1], kh, sh), output_size(padded[2], kw, sw)
         return padded, ho, wo, self._tile(b * ho, wo)
 
-    def _tile(self, rows: int, wo: int) -> int:
+    def _tile(self, rows: int, wo: int, input_gradient: bool = False) -> int:
         if self.algorithm == "auto":
-            return _tiled.tile_width(rows, wo, *self.kernel, self.stride[1], self.chan_in, self.chan_out)
+            return _tiled.tile_width(rows, wo, *self.kernel, self.stride[1], self.chan_in, self.chan_out,
+                                     input_gradient)
         g = {"im2col": 1, "banded": wo}.get(self.algorithm, self.algorithm)
         if wo % g:
             raise ShapeError(f"{self!r}: tile width {g} does not divide the output width {wo}")
@@ -120,8 +122,9 @@ class Conv2D(Module):
 
     def backward_delta(self, x, delta):
         x4 = self._to_4d(x)
-        padded, *_, g = self._geometry(x4)
-        cached = x is self._input and self._band is not None
+        padded, ho, wo, g_forward = self._geometry(x4)
+        g = self._tile(x4.shape[0] * ho, wo, input_gradient=True)  # its own tile width: it reads no windows
+        cached = x is self._input and self._band is not None and g == g_forward
         band = self._band if cached else self._band_of(g)
         if self.bias is not None:
             band = band[:-1]
