@@ -83,6 +83,23 @@ def test_auto_with_its_own_input_gradient_tile_agrees_with_im2col(rng):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("algorithm", ["im2col", "banded", 2, 5])
+def test_conv1d_takes_every_algorithm(algorithm, rng):
+    """The seed Conv1D layer on a length-12 input (10 outputs): every layout gives auto's output and gradients."""
+    results = []
+    with nn.default_dtype("float64"):
+        x = nn.asarray(rng.standard_normal((3, 12, 2)))
+        for choice in ("auto", algorithm):
+            nn.manual_seed(2)
+            conv = nn.Conv1D(3, 2, 4, algorithm=choice)
+            out = conv(x)
+            delta = nn.asarray(np.linspace(-1, 1, out.size).reshape(out.shape))
+            conv.zero_grad()
+            results.append([nn.to_numpy(a) for a in (out, conv.backward(delta), conv.weight.grad, conv.bias.grad)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_auto_tile_width_follows_the_measured_costs():
     """bench/NOTES.md measured the copy, GEMMs and fold per tile width; the model must pick the measured best (or
     one within 5 % of it) on these layers."""

@@ -151,14 +151,15 @@ class Conv2D(Module):
 
 class Conv1D(Conv2D):
     """1-D convolution. x: (batch, length, chan_in) -> (batch, out_len, chan_out),
-    out_len = (length + 2 * padding - k_size) // stride + 1. weight: (k_size, chan_in, chan_out)."""
+    out_len = (length + 2 * padding - k_size) // stride + 1. weight: (k_size, chan_in, chan_out).
+    algorithm as for Conv2D (tiles run along the length)."""
 
     def __init__(self, k_size: int, chan_in: int, chan_out: int, stride: int = 1, padding: int = 0,
-                 bias: bool = True, init: str = "xavier") -> None:
+                 bias: bool = True, init: str = "xavier", algorithm: str | int = "auto") -> None:
         for name, value in (("k_size", k_size), ("stride", stride), ("padding", padding)):
             if not isinstance(value, int):
                 raise ValueError(f"Conv1D: {name} must be an int, got {value!r}")
-        super().__init__((1, k_size), chan_in, chan_out, (1, stride), (0, padding), bias, init)
+        super().__init__((1, k_size), chan_in, chan_out, (1, stride), (0, padding), bias, init, algorithm)
 
     def _weight_shape(self) -> tuple:
         return (self.kernel[1], self.chan_in, self.chan_out)
