@@ -198,6 +198,17 @@ def test_max_last_axis_matches_numpy_for_short_and_long_rows(shape, rng):
     np.testing.assert_array_equal(nn.to_numpy(out), x.max(axis=-1, keepdims=True))
 
 
+def test_as_strided_on_the_cpu_refuses_views_past_the_array_and_takes_any_layout():
+    with nn.device("cpu"):
+        x = nn.asarray(np.arange(6, dtype=np.float32))
+        with pytest.raises(ValueError):
+            backends.as_strided(x, (4, 3), (8, 4))  # the last row would read past x
+        odd = nn.asarray(np.arange(12, dtype=np.float32).reshape(3, 4))[:, 1:]  # not contiguous: the general path
+        np.testing.assert_array_equal(backends.as_strided(odd, (2, 2), (16, 4)), [[1, 2], [5, 6]])
+        tail = x[2:]  # a contiguous view: the fast path, from its own first element
+        np.testing.assert_array_equal(backends.as_strided(tail, (2, 2), (8, 4)), [[2, 3], [4, 5]])
+
+
 def test_as_strided_is_read_only_unless_asked():
     with nn.device("cpu"):  # CuPy has no read-only arrays: there the flag cannot be enforced
         view = backends.as_strided(nn.asarray(np.zeros(6, dtype=np.float32)), (3,), (8,))

@@ -22,7 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .. import backends
-from ._windows import output_size, tap_slice
+from ._windows import output_size
 
 # cost model, fitted to copy, fold and GEMM times measured on the project's 2-core AVX-512 CPU (bench/NOTES.md): a
 # GEMM runs at PEAK * N / (N + N_HALF) * K / (K + K_HALF) FLOP/ns; per element of the windows, the strided copy
@@ -96,7 +96,7 @@ def band(weight, g: int, sw: int, bias=None):
     t = xp.zeros((k + (bias is not None), g * cout), dtype=weight.dtype)
     _blocks(t[:k].reshape(kh, span(g, kw, sw), c, g, cout), kw, sw, writeable=True)[...] = weight
     if bias is not None:
-        t[k] = xp.tile(bias, g)
+        t[k].reshape(g, cout)[...] = bias
     return t
 
 
@@ -126,12 +126,12 @@ def fold(rows, padded_shape: tuple, kh: int, kw: int, sh: int, sw: int, g: int):
     q = min(-(-wt // step), tiles)
     r6 = rows.reshape(b, ho, tiles, kh, wt, c)
     out = xp.zeros(padded_shape, dtype=rows.dtype)
+    flat = out.reshape(-1)
     s0, s1, s2, s3 = out.strides
     for i in range(kh):
-        rows_i = out[:, tap_slice(i, sh, ho)]
         for p in range(q):
             n = len(range(p, tiles, q))
-            start = rows_i[:, :, p * step:]
-            phase = backends.as_strided(start, (b, ho, n, wt, c), (s0, s1 * sh, s2 * step * q, s2, s3), True)
+            start = (i * s1 + p * step * s2) // out.itemsize  # image row i, column of tile p
+            phase = backends.as_strided(flat[start:], (b, ho, n, wt, c), (s0, s1 * sh, s2 * step * q, s2, s3), True)
             phase += r6[:, :, p::q, i]
     return out
