@@ -11,7 +11,7 @@ from .module import Module
 
 class _Activation(Module):
     def forward(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         return self._apply(x)
 
     def _apply(self, x):

@@ -149,7 +149,7 @@ class Siamese(Module):
         self._widths = None
 
     def forward(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         if x.ndim < 3 or x.shape[1] != 2:
             raise ShapeError(f"{type(self).__name__}: expected input (batch, 2, ...), got {tuple(x.shape)}")
         b = x.shape[0]

@@ -231,7 +231,7 @@ class KLSparsity(Module):
         return backends.xp().broadcast_to(per_unit, h.shape)
 
     def forward(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         self._penalty = self.penalty(x)
         return x
 

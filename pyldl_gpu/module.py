@@ -230,7 +230,7 @@ class Module:
 
     def _check_input(self, x, trailing: tuple | None = None, ndim: int | None = None, dtype=None):
         """Cheap boundary check: device, ndim, trailing shape and dtype, with a message naming this module."""
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         if ndim is not None and x.ndim != ndim:
             expected = "(batch, " + ", ".join(map(str, trailing)) + ")" if trailing else f"{ndim}-d"
             raise ShapeError(f"{self!r}: expected input {expected}, got {tuple(x.shape)}")

@@ -185,8 +185,9 @@ def to_numpy(a):
     return numpy.asarray(a)
 
 
-def require_array(a, where: str):
-    """Raise DeviceError naming ``where`` unless ``a`` is an array of the active device."""
+def require_array(a, where):
+    """Raise DeviceError naming ``where`` (a name, or a module: its repr is built only for the message) unless
+    ``a`` is an array of the active device."""
     backend = active()
     if isinstance(a, backend.ndarray):
         return a

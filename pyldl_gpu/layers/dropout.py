@@ -21,7 +21,7 @@ class Dropout(Module):
         self._scale = None
 
     def forward(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         if not self.training or self.p == 0.0:
             self._scale = None
             return x

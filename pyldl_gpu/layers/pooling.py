@@ -93,7 +93,7 @@ class _Pool2D(Module):
         self._rows_pooled = None
 
     def _to_4d(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         if x.ndim != 4:
             raise ShapeError(f"{self!r}: expected input (batch, H, W, chan), got {tuple(x.shape)}")
         check_fits(self, x.shape[1:3], self.kernel, (0, 0), ("height", "width"))
@@ -162,7 +162,7 @@ class _Pool1D:
         super().__init__((1, k_size), None if stride is None else (1, stride))
 
     def _to_4d(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         if x.ndim != 3:
             raise ShapeError(f"{self!r}: expected input (batch, length, chan), got {tuple(x.shape)}")
         check_fits(self, x.shape[1:2], self.kernel[1:], (0,), ("length",))

@@ -14,7 +14,7 @@ class Flatten(Module):
     """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...). A view when the input is contiguous."""
 
     def forward(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         return x.reshape(x.shape[0], -1)
 
     def backward_delta(self, x, delta):
@@ -32,7 +32,7 @@ class Reshape(Module):
         self.shape = tuple(int(s) for s in shape)
 
     def forward(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         if math.prod(x.shape[1:]) != math.prod(self.shape):
             raise ShapeError(f"{self!r}: cannot reshape input {tuple(x.shape)} to (batch, {self.shape})")
         return x.reshape(x.shape[0], *self.shape)
@@ -57,7 +57,7 @@ class Upsample2D(Module):
         self.factor = factor
 
     def forward(self, x):
-        backends.require_array(x, repr(self))
+        backends.require_array(x, self)
         if x.ndim != 4:
             raise ShapeError(f"{self!r}: expected input (batch, H, W, chan), got {tuple(x.shape)}")
         xp, f = backends.xp(), self.factor
