@@ -24,6 +24,9 @@ ELEMENTWISE_MODULES = {"identity", "relu", "leaky_relu", "tanh", "sigmoid", "sof
 MODULE_CASES = {**_modules(), **GRAD_CASES, "dropout_fixed_mask": (lambda: nn.Dropout(0.3), (5, 7)),
                 "conv2d_lenet_im2col": (lambda: nn.Conv2D(9, 1, 15, algorithm="im2col"), (3, 28, 28, 1)),
                 "conv2d_lenet_banded": (lambda: nn.Conv2D(5, 15, 20, algorithm="banded"), (3, 12, 12, 15)),
+                "conv2d_lenet_conv2_auto": (lambda: nn.Conv2D(5, 15, 20), (3, 10, 10, 15)),  # two tile widths
+                "conv2d_tiles_stride2_padded": (lambda: nn.Conv2D(5, 3, 4, stride=2, padding=2, algorithm=2),
+                                                (3, 9, 8, 3)),
                 "conv1d_seed": (lambda: nn.Conv1D(3, 1, 32), (3, 256, 1))}
 
 

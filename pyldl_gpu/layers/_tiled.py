@@ -33,10 +33,15 @@ _COPY_NS, _COPY_RUN_NS = 0.1, 10.0
 _FOLD_NS, _FOLD_RUN_NS = 0.9, 10.0
 
 
+def span(g: int, kw: int, sw: int) -> int:
+    """Wt: the input columns a tile of g outputs reads."""
+    return (g - 1) * sw + kw
+
+
 def _cost(g: int, rows: int, wo: int, kh: int, kw: int, sw: int, c: int, cout: int, input_gradient: bool) -> float:
     """Modelled ns at tile width g: the copy and the two GEMMs of the forward and the weight gradient, or, for the
     input gradient, its GEMM and the fold."""
-    wt = (g - 1) * sw + kw
+    wt = span(g, kw, sw)
     m, k, n = rows * (wo // g), kh * wt * c, g * cout
     gemm = 2.0 * m * k * n / (_PEAK * n / (n + _N_HALF) * k / (k + _K_HALF))
     if input_gradient:
@@ -50,11 +55,6 @@ def tile_width(rows: int, wo: int, kh: int, kw: int, sw: int, c: int, cout: int,
     windows, so it gets a tile width of its own (LeNet conv2: 3 for the forward, 6 for the input gradient)."""
     divisors = [g for g in range(1, wo + 1) if wo % g == 0]
     return min(divisors, key=lambda g: _cost(g, rows, wo, kh, kw, sw, c, cout, input_gradient))
-
-
-def span(g: int, kw: int, sw: int) -> int:
-    """Wt: the input columns a tile of g outputs reads."""
-    return (g - 1) * sw + kw
 
 
 def windows(xpad, kh: int, kw: int, sh: int, sw: int, g: int, ones: bool = False):
