@@ -37,10 +37,10 @@ def test_seed_conv1d_net_learns_usps(usps):
     assert accuracy > 0.85, accuracy
 
 
-def _conv_pass(algorithm, kernel, stride, padding, x, chan_out=4):
+def _conv_pass(algorithm, kernel, stride, padding, x, chan_out=4, layer=nn.Conv2D):
     """Output, weight gradient and input gradient of a float64 conv (same seed, so same weights)."""
     nn.manual_seed(1)
-    conv = nn.Conv2D(kernel, x.shape[-1], chan_out, stride=stride, padding=padding, algorithm=algorithm)
+    conv = layer(kernel, x.shape[-1], chan_out, stride=stride, padding=padding, algorithm=algorithm)
     xd = nn.asarray(x)
     out = conv(xd)
     delta = nn.asarray(np.linspace(-1, 1, out.size).reshape(out.shape))
@@ -86,17 +86,10 @@ def test_auto_with_its_own_input_gradient_tile_agrees_with_im2col(rng):
 @pytest.mark.parametrize("algorithm", ["im2col", "banded", 2, 5])
 def test_conv1d_takes_every_algorithm(algorithm, rng):
     """The seed Conv1D layer on a length-12 input (10 outputs): every layout gives auto's output and gradients."""
-    results = []
+    x = rng.standard_normal((3, 12, 2))
     with nn.default_dtype("float64"):
-        x = nn.asarray(rng.standard_normal((3, 12, 2)))
-        for choice in ("auto", algorithm):
-            nn.manual_seed(2)
-            conv = nn.Conv1D(3, 2, 4, algorithm=choice)
-            out = conv(x)
-            delta = nn.asarray(np.linspace(-1, 1, out.size).reshape(out.shape))
-            conv.zero_grad()
-            results.append([nn.to_numpy(a) for a in (out, conv.backward(delta), conv.weight.grad, conv.bias.grad)])
-    for a, b in zip(*results):
+        auto, chosen = (_conv_pass(choice, 3, 1, 0, x, layer=nn.Conv1D) for choice in ("auto", algorithm))
+    for a, b in zip(auto, chosen):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
