@@ -86,20 +86,20 @@ class HandW3:
         c2 = _im2col(p1, 5)
         a2 = (c2 @ self.w2 + self.b2).reshape(b, 6, 6, 20)
         q2, p2 = _pool2(np.maximum(a2, 0))
-        f = p2.reshape(b, 180)
+        head, gf = self._head(p2.reshape(b, 180), y)
+        ga2 = (_pool2_backward(q2, p2, gf.reshape(b, 3, 3, 20)) * (a2 > 0)).reshape(-1, 20)
+        gp1 = _col2im(ga2 @ self.w2.T, p1.shape, 5)
+        ga1 = (_pool2_backward(q1, p1, gp1) * (a1 > 0)).reshape(-1, 15)
+        self._update([c1.T @ ga1, ga1.sum(axis=0), c2.T @ ga2, ga2.sum(axis=0), *head], lr)
+
+    def _head(self, f, y):
+        """Linear -> ReLU -> Linear -> softmax cross-entropy on features f (batch, n): the head's four
+        gradients and dL/df."""
         h = f @ self.w3 + self.b3
         r = np.maximum(h, 0)
         g = _softmax_ce_delta(r @ self.w4 + self.b4, y)
-        grads = [None] * 8
-        grads[6], grads[7] = r.T @ g, g.sum(axis=0)
         gh = (g @ self.w4.T) * (h > 0)
-        grads[4], grads[5] = f.T @ gh, gh.sum(axis=0)
-        ga2 = (_pool2_backward(q2, p2, (gh @ self.w3.T).reshape(b, 3, 3, 20)) * (a2 > 0)).reshape(-1, 20)
-        grads[2], grads[3] = c2.T @ ga2, ga2.sum(axis=0)
-        gp1 = _col2im(ga2 @ self.w2.T, p1.shape, 5)
-        ga1 = (_pool2_backward(q1, p1, gp1) * (a1 > 0)).reshape(-1, 15)
-        grads[0], grads[1] = c1.T @ ga1, ga1.sum(axis=0)
-        self._update(grads, lr)
+        return [f.T @ gh, gh.sum(axis=0), r.T @ g, g.sum(axis=0)], gh @ self.w3.T
 
     def params(self) -> list:
         return [self.w1, self.b1, self.w2, self.b2, self.w3, self.b3, self.w4, self.b4]
@@ -122,18 +122,9 @@ class HandW4(HandW3):
         a1 = c1 @ self.w1 + self.b1  # (B, 254, 32)
         q1 = a1.reshape(b, 127, 2, 32)
         p1 = q1.max(axis=2)
-        f = p1.reshape(b, 4064)
-        h = f @ self.w3 + self.b3
-        r = np.maximum(h, 0)
-        g = _softmax_ce_delta(r @ self.w4 + self.b4, y)
-        grads = [None] * 6
-        grads[4], grads[5] = r.T @ g, g.sum(axis=0)
-        gh = (g @ self.w4.T) * (h > 0)
-        grads[2], grads[3] = f.T @ gh, gh.sum(axis=0)
-        gp = (gh @ self.w3.T).reshape(b, 127, 1, 32)
-        ga1 = ((q1 == p1[:, :, None]) * gp).reshape(-1, 32)
-        grads[0], grads[1] = c1.reshape(-1, 3).T @ ga1, ga1.sum(axis=0)
-        self._update(grads, lr)
+        head, gf = self._head(p1.reshape(b, 4064), y)
+        ga1 = ((q1 == p1[:, :, None]) * gf.reshape(b, 127, 1, 32)).reshape(-1, 32)
+        self._update([c1.reshape(-1, 3).T @ ga1, ga1.sum(axis=0), *head], lr)
 
     def params(self) -> list:
         return [self.w1, self.b1, self.w3, self.b3, self.w4, self.b4]
