@@ -1,7 +1,7 @@
 """The issue's reference point, measured here: straightforward hand-written NumPy training steps for W3 and W4,
 timed in one run with ours and PyTorch's (alternated round by round, as bench/harness.py does).
 
-    python bench/hand_written.py [W3 W4] [--torch shared|own] [--rounds N] [--out NAME]
+    python bench/hand_written.py [W3 W4] [--torch shared|own|own-tuned] [--rounds N] [--out NAME]
 
 The issue sets its CNN targets from "a hand-written NumPy version" (W3 0.65x PyTorch, W4 1.5x). That code is not
 ours to run, so this file holds a plain version of each net, written the way a course project would: windows
@@ -10,7 +10,8 @@ input gradient of a conv by a loop over kernel taps. Their gradients equal ours 
 so they are references, not strawmen with shortcuts.
 
 --torch shared: PyTorch in this process (it shares the heap pyldl_gpu tunes); own: in a worker process with
-glibc's default heap, as a PyTorch user has it. The hand-written steps run in this process either way."""
+glibc's default heap, as a PyTorch user has it; own-tuned: in a worker process with our heap setting (the three
+set-ups of bench/harness.py). The hand-written steps run in this process either way."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import TorchProcess
-from workloads import WORKLOADS, build_ours, build_torch, settle, steps_for, synthetic_data, time_steps
+from harness import torch_peer
+from workloads import WORKLOADS, build_ours, settle, steps_for, synthetic_data, time_steps
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
@@ -152,14 +153,10 @@ def compare(key: str, torch_process: str, rounds: int) -> dict:
     (PyTorch's time over the other's: above 1 is faster than PyTorch)."""
     w = WORKLOADS[key]
     peers = {"hand-written NumPy": build_hand(key), "pyldl_gpu": build_ours(w)}
-    if torch_process == "own":
-        worker = TorchProcess(w, "cpu", train=True)
-        if not worker.ready:
-            raise SystemExit("PyTorch is not importable: it is the reference here")
-        torch_time, close = worker.seconds_per_step, worker.close
-    else:
-        step, sync = build_torch(w)
-        torch_time, close = (lambda n: time_steps(step, sync, n)), (lambda: None)
+    theirs = torch_peer(w, "cpu", train=True, process=torch_process)
+    if theirs is None:
+        raise SystemExit("PyTorch is not importable: it is the reference here")
+    torch_time, close = theirs
     n = steps_for(time_steps(*peers["pyldl_gpu"], 3))
     times = {"PyTorch": [], **{name: [] for name in peers}}
     try:
@@ -182,13 +179,17 @@ def compare(key: str, torch_process: str, rounds: int) -> dict:
     return result
 
 
+PLACES = {"shared": "this process (heap shared, tuned)", "own": "own process, default heap",
+          "own-tuned": "own process, our heap setting"}
+
+
 def markdown(results: list[dict]) -> str:
     lines = ["| workload | PyTorch ran | PyTorch ms/step | hand-written NumPy | pyldl_gpu |",
              "|---|---|---:|---:|---:|"]
     for r in results:
         cells = [f"{r[k]['ratio_to_torch']:.2f}x ({r[k]['ratio_min']:.2f}-{r[k]['ratio_max']:.2f}), "
                  f"{r[k]['ms_per_step']:.2f} ms" for k in ("hand-written NumPy", "pyldl_gpu")]
-        where = "own process, default heap" if r["torch_process"] == "own" else "this process (heap shared, tuned)"
+        where = PLACES[r["torch_process"]]
         lines.append(f"| {r['key']} batch {r['batch']} | {where} | {r['PyTorch']['ms_per_step']:.2f} | "
                      f"{cells[0]} | {cells[1]} |")
     return "\n".join(lines)
@@ -197,7 +198,7 @@ def markdown(results: list[dict]) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("keys", nargs="*", default=["W3", "W4"], choices=sorted(HAND))
-    parser.add_argument("--torch", choices=["shared", "own"], default="shared")
+    parser.add_argument("--torch", choices=sorted(PLACES), default="shared")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--out", help="write bench/results/NAME.json and .md")
     args = parser.parse_args(argv)

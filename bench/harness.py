@@ -68,11 +68,12 @@ class TorchProcess:
         self.proc.stdout.close()
 
 
-def _torch_peer(w: Workload, device: str, train: bool):
+def torch_peer(w: Workload, device: str, train: bool, process: str | None = ISOLATE):
     """A function timing n of PyTorch's steps on the same device (seconds per step) and a closer, or None when
-    PyTorch (or its CUDA) is missing. In this process, or in a worker process when ISOLATE."""
-    if ISOLATE:
-        worker = TorchProcess(w, device, train, tuned=ISOLATE == "own-tuned")
+    PyTorch (or its CUDA) is missing. process: None (or 'shared') for this process, 'own' or 'own-tuned' for a
+    worker process (default: as PYLDL_BENCH_ISOLATE says)."""
+    if process in ("own", "own-tuned"):
+        worker = TorchProcess(w, device, train, tuned=process == "own-tuned")
         return (worker.seconds_per_step, worker.close) if worker.ready else None
     if not torch_usable(device):
         return None
@@ -88,7 +89,7 @@ def compare_with_torch(benchmark, w: Workload, train: bool = True, device: str =
     w = at_batch(w, batch or w.batch)
     with nn.device(device):
         ours = build_ours(w, train=train)
-        theirs = _torch_peer(w, device, train)
+        theirs = torch_peer(w, device, train)
         n = steps_for(time_steps(*ours, 3))
         if theirs:
             theirs[0](3)
