@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,15 @@ def clean_backend():
 def rng():
     """A host generator for test inputs, independent of the library's own streams."""
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def bench_path():
+    """bench/ on sys.path while the test imports from it (its modules import each other by bare name)."""
+    bench = str(Path(__file__).resolve().parents[1] / "bench")
+    sys.path.insert(0, bench)
+    yield
+    sys.path.remove(bench)
 
 
 def dev(a, dtype=None):

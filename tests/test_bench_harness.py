@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 @pytest.mark.parametrize("tuned", [False, True])
-def test_torch_worker_times_steps_in_a_process_of_its_own(tuned):
+def test_torch_worker_times_steps_in_a_process_of_its_own(tuned, bench_path):
     pytest.importorskip("torch", reason="PyTorch is the benchmark's peer; not installed here")
-    sys.path.insert(0, str(BENCH))
-    try:
-        from harness import TorchProcess
-        from workloads import WORKLOADS, at_batch
-    finally:
-        sys.path.remove(str(BENCH))
+    from harness import TorchProcess
+    from workloads import WORKLOADS, at_batch
+
     worker = TorchProcess(at_batch(WORKLOADS["W4"], 8), "cpu", train=True, tuned=tuned)
     try:
         assert worker.ready, "the worker builds the workload and says ready"

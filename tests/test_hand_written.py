@@ -3,31 +3,19 @@ each must update every parameter exactly as ours does from the same weights and 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import numpy as np
 import pytest
 
 import pyldl_gpu as nn
+from pyldl_gpu import backends
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
-
-@pytest.fixture
-def bench_modules():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import hand_written
-        import workloads
-    finally:
-        sys.path.remove(str(BENCH))
-    return hand_written, workloads
+np = backends.host()
 
 
 @pytest.mark.parametrize("key", ["W3", "W4"])
-def test_hand_written_step_matches_ours(key, bench_modules):
-    hand_written, workloads = bench_modules
+def test_hand_written_step_matches_ours(key, bench_path):
+    import hand_written
+    import workloads
+
     w = workloads.at_batch(workloads.WORKLOADS[key], 7)
     with nn.device("cpu"):
         net, loss = w.ours()
