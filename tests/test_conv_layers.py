@@ -138,6 +138,21 @@ def test_max_pool_ties_route_to_one_winner():
     np.testing.assert_array_equal(dx[0, ::2, ::2, :], 1.0)  # the first tap of each window wins
 
 
+@pytest.mark.parametrize("pool, args, shape", [(nn.MaxPool2D, (2,), (3, 6, 8, 5)),
+                                               (nn.MaxPool2D, (3, 2), (2, 7, 9, 3)),
+                                               (nn.MaxPool1D, (2,), (3, 10, 4))], ids=["2x2", "3x3-stride-2", "1d"])
+def test_max_pool_and_relu_commute_exactly(pool, args, shape, rng):
+    """The documented tip: pooling before the ReLU gives the same output and the same input gradient (small
+    integers, so windows tie and many hold no positive value), at a fraction of the ReLU's work."""
+    x = nn.asarray(rng.integers(-3, 4, shape).astype("float32"))
+    relu_first, pool_first = nn.Sequential(nn.ReLU(), pool(*args)), nn.Sequential(pool(*args), nn.ReLU())
+    y = relu_first(x)
+    np.testing.assert_array_equal(nn.to_numpy(y), nn.to_numpy(pool_first(x)))
+    delta = nn.asarray(rng.standard_normal(tuple(y.shape)).astype("float32"))
+    np.testing.assert_array_equal(nn.to_numpy(relu_first.backward_delta(x, delta)),
+                                  nn.to_numpy(pool_first.backward_delta(x, delta)))
+
+
 def test_dropout_modes_and_statistics(rng):
     drop = nn.Dropout(0.25)
     x = nn.asarray(np.ones((400, 50)))

@@ -142,7 +142,10 @@ class _Pool2D(Module):
 
 class MaxPool2D(_Pool2D):
     """Max over k x k windows. x: (batch, H, W, chan) -> (batch, Ho, Wo, chan), Ho = (H - k) // stride + 1;
-    stride defaults to k_size; overlapping windows (stride < k) are allowed."""
+    stride defaults to k_size; overlapping windows (stride < k) are allowed.
+
+    Max pooling and ReLU commute exactly, output and gradients alike: ``MaxPool2D(2), ReLU()`` is the same net as
+    ``ReLU(), MaxPool2D(2)`` with the ReLU on a quarter of the values."""
 
 
 class AvgPool2D(_Pool2D):
