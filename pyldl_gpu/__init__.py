@@ -1,7 +1,11 @@
 """pyldl_gpu: a teaching-grade, fast deep-learning library with hand-written backward passes,
-running the same code on NumPy (cpu) and CuPy (cuda). ``import pyldl_gpu as nn`` reads well."""
+running the same code on NumPy (cpu) and CuPy (cuda). ``import pyldl_gpu as nn`` reads well.
 
-from .activations import Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, log_softmax, softmax
+The core, bottom up: backends (arrays and devices), module (Module, Parameter), layers, losses, optimizers,
+training. The tools above it: datasets, metrics, plots, tuning, parallel (DataParallel), testing (gradcheck).
+docs/architecture.md has the map."""
+
+# ---------------------------------------------------------------- the core
 from .backends import (
     asarray,
     cuda_is_available,
@@ -16,7 +20,6 @@ from .backends import (
     to_numpy,
     xp,
 )
-from .containers import AutoEncoder, Sequential, Siamese
 from .exceptions import (
     CheckpointError,
     CudaUnavailableError,
@@ -30,6 +33,7 @@ from .exceptions import (
 )
 from .labels import one_hot
 from .layers import (
+    AutoEncoder,
     AvgPool1D,
     AvgPool2D,
     BatchNorm1D,
@@ -38,18 +42,29 @@ from .layers import (
     Conv2D,
     Dropout,
     Flatten,
+    Identity,
+    KLSparsity,
+    LeakyReLU,
     Linear,
+    LogSoftmax,
     MaxPool1D,
     MaxPool2D,
+    ReLU,
     Reshape,
+    Sequential,
+    Siamese,
+    Sigmoid,
+    Softmax,
+    Tanh,
     TiedLinear,
     Upsample2D,
+    log_softmax,
+    softmax,
 )
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
-    KLSparsity,
     Loss,
     MAELoss,
     MSELoss,
@@ -58,12 +73,14 @@ from .losses import (
     RMSELoss,
     TaskDrivenLoss,
 )
-from .metrics import accuracy
 from .module import Module, Parameter
-from .optim import SGD, Adam, AdamW, CosineAnnealingLR, ExponentialLR, RMSProp, StepLR
+from .optimizers import SGD, Adam, AdamW, CosineAnnealingLR, ExponentialLR, RMSProp, StepLR
+
+# ---------------------------------------------------------------- tools (datasets, metrics, plots and tuning are
+# subpackages: pyldl_gpu.datasets, ...; nothing in the core imports them)
 from .parallel import DataParallel
 from .testing import gradcheck
-from .training import EarlyStopping, History, Optim, evaluate, load, predict, save
+from .training import EarlyStopping, History, Optim, accuracy, evaluate, load, predict, save
 
 __version__ = "0.1.0"
 

@@ -2,9 +2,11 @@
 
 A module maps an input batch to an output batch and knows its own backward:
 
-    y = m.forward(x)                         # also m(x), which caches x and y for m.backward
-    m.backward_update_gradient(x, delta)     # accumulates dL/dparam into each param.grad (+=)
-    dx = m.backward_delta(x, delta)          # returns dL/dx, the delta for the previous module
+    y = m(x)                                 # forward; in training mode it also keeps what backward needs
+    dx = m.backward(delta)                   # parameter gradients (+=) and dL/dx, from what m(x) kept
+    y = m.forward(x)                         # the course API: forward only, nothing kept
+    m.backward_update_gradient(x, delta)     # accumulates dL/dparam into each param.grad (+=), at this x
+    dx = m.backward_delta(x, delta)          # returns dL/dx at this x, the delta for the previous module
     m.update_parameters(lr)                  # plain gradient step: param.data -= lr * param.grad
     m.zero_grad()
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import backends
-from .exceptions import DTypeError, ShapeError
+from .exceptions import ShapeError
+from .input_spec import ANY_INPUT, InputSpec
 
 
 class Parameter:
@@ -87,18 +90,64 @@ class Parameter:
         return f"Parameter({self.name or '?'}, shape={tuple(self.data.shape)}, dtype={self.data.dtype})"
 
 
+class Saved:
+    """What one forward kept for its backward: the module's own ``state``, the shape of its output (a delta of
+    another shape is refused before it meets any array) and, for modules with course-style backward methods, x."""
+
+    __slots__ = ("input", "out_shape", "state")
+
+    def __init__(self, state, out_shape: tuple, x=None) -> None:
+        self.state = state
+        self.out_shape = out_shape
+        self.input = x
+
+
+def _defined_below(cls: type, method: str, than: str) -> bool:
+    """Whether cls's ``method`` comes from a class more derived than the one its ``than`` comes from."""
+    def owner(name: str) -> int:
+        return next(i for i, klass in enumerate(cls.__mro__) if name in vars(klass))
+    return owner(method) < owner(than)
+
+
 class Module:
-    """Base class: subclasses implement forward, backward_delta and (if they own parameters)
-    backward_update_gradient. Parameters and child modules are registered by attribute assignment,
-    in insertion order, so traversal is deterministic."""
+    """Base class of every layer, activation and container.
+
+    Two ways to write a module:
+
+    - **The course way**: override ``forward(x)``, ``backward_update_gradient(x, delta)`` (if it has parameters)
+      and ``backward_delta(x, delta)``. Each backward gets x and computes what it needs from it; ``m(x)`` keeps
+      x, so ``m.backward(delta)`` works too.
+    - **The saved-state way** (every built-in layer): override ``_forward(x) -> (y, state)``, returning what the
+      backward needs, and ``_backward_input(state, delta) -> dx`` (and ``_backward_params(state, delta)`` if it
+      has parameters). ``m(x)`` keeps the state in training mode (eval mode keeps nothing); ``m.backward(delta)``
+      uses it; the course calls with an explicit x rebuild it from that x with ``_replay(x)``, which draws no new
+      random numbers and changes no running statistics (override it where ``_forward`` has such side effects).
+
+    ``input_spec`` (an InputSpec) says what the module accepts; it is checked before any forward, so every error
+    names the module, the expected and the actual input. Parameters, buffers and child modules are registered by
+    attribute assignment, in insertion order, so traversal is deterministic."""
+
+    input_spec: InputSpec = ANY_INPUT
+    _course_forward = _course_params = _course_input = False  # which course-style methods a class overrides
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._course_forward = _defined_below(cls, "forward", "_forward")
+        cls._course_params = _defined_below(cls, "backward_update_gradient", "_backward_params")
+        cls._course_input = _defined_below(cls, "backward_delta", "_backward_input")
+        if cls._course_forward and not cls._course_input:
+            owner = next(k for k in cls.__mro__ if "_backward_input" in vars(k))
+            if owner is not Module:
+                raise TypeError(f"{cls.__name__} overrides forward but inherits {owner.__name__}'s backward, which "
+                                "reads the state its _forward keeps: override backward_delta (and "
+                                "backward_update_gradient) too, or override _forward instead")
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_input", None)
-        object.__setattr__(self, "_output", None)
+        object.__setattr__(self, "_saved", None)
 
     def __setattr__(self, name: str, value) -> None:
         if "_parameters" not in self.__dict__:
@@ -117,32 +166,38 @@ class Module:
 
     # ------------------------------------------------------------ the course API
     def __call__(self, x):
-        """Forward pass that also caches x and the output, so ``backward(delta)`` needs no x."""
+        """y = forward(x); in training mode also keep what ``backward(delta)`` needs (in eval mode nothing)."""
         state = self.__dict__  # plain slots, not parameters: skip the registering __setattr__ (hot path)
-        state["_input"] = x
-        out = self.forward(x)
-        state["_output"] = out
-        return out
+        state["_saved"] = None  # free the last call's arrays before this call allocates its own
+        y, saved = self.forward_with_state(x)
+        if self.training:
+            state["_saved"] = saved
+        return y
 
     def forward(self, x):
-        """x -> output. Subclasses implement it."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+        """x -> output, keeping nothing. Course-style modules override it; the built-in ones run ``_forward``."""
+        self.input_spec.check(self, x)
+        return self._forward(x)[0]
 
     def backward_update_gradient(self, x, delta) -> None:
-        """Accumulate the gradient of the loss w.r.t. this module's parameters (none by default)."""
+        """Accumulate the gradient of the loss w.r.t. this module's parameters, at input x (none by default)."""
+        _, saved = self.replay_with_state(x)
+        self.backward_with_state(saved, delta, input_grad=False)
 
     def backward_delta(self, x, delta):
         """Return the gradient of the loss w.r.t. the input x, given delta = dL/doutput."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement backward_delta")
+        _, saved = self.replay_with_state(x)
+        return self.backward_with_state(saved, delta, param_grads=False)
 
     def backward(self, delta, input_grad: bool = True):
-        """Backward through the last ``module(x)`` call: accumulate parameter gradients and return dL/dx
-        (None when input_grad is False, which skips that product where nobody needs it)."""
-        x = self._input
-        if x is None:
-            raise RuntimeError(f"{self!r}: backward(delta) needs a previous call module(x)")
-        self.backward_update_gradient(x, delta)
-        return self.backward_delta(x, delta) if input_grad else None
+        """Backward through the last training-mode ``module(x)`` call: accumulate parameter gradients and return
+        dL/dx (None when input_grad is False, which skips that product where nobody needs it)."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(f"{self._label()}: backward(delta) needs a previous call module(x) in training "
+                               "mode (call forward(x) before any backward; in eval mode nothing is kept: use "
+                               "backward_delta(x, delta))")
+        return self.backward_with_state(saved, delta, input_grad)
 
     def zero_grad(self) -> None:
         """Zero every parameter gradient in place."""
@@ -154,6 +209,72 @@ class Module:
         for p in self.parameters():
             backends.axpy(-float(lr), p.grad, p.data)
 
+    # ------------------------------------------------------------ forward and backward with explicit state
+    def forward_with_state(self, x) -> tuple:
+        """(y, Saved): check x against ``input_spec``, run the forward, and return what its backward needs.
+        Containers run their children this way and keep the children's Saved records themselves."""
+        self.input_spec.check(self, x)
+        y, state = (self.forward(x), None) if self._course_forward else self._forward(x)
+        return y, Saved(state, y.shape, x if self._course_params or self._course_input else None)
+
+    def replay_with_state(self, x) -> tuple:
+        """Like forward_with_state, for the course calls with an explicit x: no new random draws, no running
+        statistics changed."""
+        if x is None:
+            return self.backward_saved()
+        self.input_spec.check(self, x)
+        y, state = (self.forward(x), None) if self._course_forward else self._replay(x)
+        return y, Saved(state, y.shape, x if self._course_params or self._course_input else None)
+
+    def backward_saved(self) -> tuple:
+        """(None, the Saved record of the last training-mode call), or a RuntimeError explaining what is missing."""
+        if self._saved is None:
+            raise RuntimeError(f"{self._label()}: call forward(x) before any backward call (backward needs a "
+                               "previous call module(x) in training mode)")
+        return None, self._saved
+
+    def backward_with_state(self, saved: Saved, delta, input_grad: bool = True, param_grads: bool = True):
+        """Backward from a Saved record: accumulate parameter gradients (if param_grads) and return dL/dx (or None
+        when input_grad is False). delta must have the shape of the output that record belongs to."""
+        backends.require_array(delta, self)
+        if delta.shape != saved.out_shape:
+            raise ShapeError(f"{self._label()}: expected delta {tuple(saved.out_shape)} (the shape of this "
+                             f"module's output), got {tuple(delta.shape)}")
+        if not (self._course_params or self._course_input):
+            return self._backward(saved.state, delta, input_grad, param_grads)
+        if param_grads:  # a course-style method (the module's own, or a subclass's override of a built-in one)
+            if self._course_params:
+                self.backward_update_gradient(saved.input, delta)
+            else:
+                self._backward_params(saved.state, delta)
+        if not input_grad:
+            return None
+        return self.backward_delta(saved.input, delta) if self._course_input else self._backward_input(saved.state,
+                                                                                                     delta)
+
+    # ------------------------------------------------------------ what subclasses implement (saved-state way)
+    def _forward(self, x) -> tuple:
+        """(y, state): the forward, and what its backward needs. Subclasses implement it (or forward)."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither forward(x) nor _forward(x)")
+
+    def _replay(self, x) -> tuple:
+        """(y, state) for x as ``_forward`` gives them, without its side effects (the default: it has none)."""
+        return self._forward(x)
+
+    def _backward(self, state, delta, input_grad: bool, param_grads: bool):
+        """Parameter gradients, then dL/dx; containers override it to make one reverse pass."""
+        if param_grads:
+            self._backward_params(state, delta)
+        return self._backward_input(state, delta) if input_grad else None
+
+    def _backward_params(self, state, delta) -> None:
+        """Accumulate parameter gradients from the state (nothing for a module without parameters)."""
+
+    def _backward_input(self, state, delta):
+        """dL/dx from the state. Subclasses implement it (or backward_delta)."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither backward_delta nor _backward_input")
+
+    # ------------------------------------------------------------ losses that modules add
     def extra_loss(self):
         """A penalty this module adds to the training loss (a device scalar), or None."""
         return None
@@ -223,29 +344,21 @@ class Module:
         """Inference mode; returns self."""
         return self.train(False)
 
-    # ------------------------------------------------------------ shapes and checks
+    # ------------------------------------------------------------ copies and pickles carry no saved state
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_saved"] = None
+        return state
+
+    # ------------------------------------------------------------ shapes and display
     def output_shape(self, input_shape: tuple) -> tuple:
         """Shape of one output sample for one input sample of ``input_shape`` (batch excluded)."""
         return tuple(input_shape)
 
-    def _check_input(self, x, trailing: tuple | None = None, ndim: int | None = None, dtype=None):
-        """Cheap boundary check: device, ndim, trailing shape and dtype, with a message naming this module."""
-        backends.require_array(x, self)
-        if ndim is not None and x.ndim != ndim:
-            expected = "(batch, " + ", ".join(map(str, trailing)) + ")" if trailing else f"{ndim}-d"
-            raise ShapeError(f"{self!r}: expected input {expected}, got {tuple(x.shape)}")
-        if trailing is not None and tuple(x.shape[x.ndim - len(trailing):]) != tuple(trailing):
-            expected = "(batch, " + ", ".join(map(str, trailing)) + ")"
-            raise ShapeError(f"{self!r}: expected input {expected}, got {tuple(x.shape)}")
-        if dtype is not None and x.dtype != dtype:
-            raise DTypeError(f"{self!r}: expected {dtype} input, got {x.dtype} (convert with pyldl_gpu.asarray(x))")
-        return x
+    def _label(self) -> str:
+        """How error messages name this module: its repr (containers, whose reprs span lines, their class)."""
+        return repr(self)
 
-    def _cached_output(self, x):
-        """The output of the last ``self(x)`` if it was for this very x, else None."""
-        return self._output if x is self._input else None
-
-    # ------------------------------------------------------------ display
     def extra_repr(self) -> str:
         return ""
 

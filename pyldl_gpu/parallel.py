@@ -3,7 +3,7 @@
 NumPy runs elementwise work (activations, pooling, window copies, gradient folds) on one core; OpenBLAS spreads only the
 GEMMs. DataParallel runs ``threads`` copies of the module side by side, each on a contiguous part of the batch
 with a one-thread BLAS, then concatenates the outputs and sums the parameter gradients, so every pass keeps
-every core busy (W3, the LeNet-style net, on 2 cores: 14.5 -> 10.2 ms per training step).
+every core busy (bench/NOTES.md has what it gains on the LeNet-style net).
 
     net = nn.DataParallel(nn.Sequential(nn.Conv2D(5, 1, 16), nn.ReLU(), ...))   # threads: the usable cores
     nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net)).fit(x, y)                # used like any module
@@ -46,7 +46,7 @@ class DataParallel(Module):
         self.module = module
         self.threads, self.min_rows = threads, int(min_rows)
         self._workers = None  # (thread pool, replicas 1..threads-1), built on the first split batch
-        self._bounds = None  # row ranges of the last forward's chunks; None when it ran unsplit
+        self._bounds = None  # row ranges of the last call's chunks; None when it ran unsplit
 
     # ---- chunks and workers
     def _chunk_bounds(self, rows: int) -> list[tuple[int, int]] | None:
@@ -83,8 +83,9 @@ class DataParallel(Module):
             first = tasks[0]()
             return [first, *(f.result() for f in futures)]
 
-    def _split(self, a):
-        return [a[lo:hi] for lo, hi in self._bounds]
+    @staticmethod
+    def _split(a, bounds):
+        return [a[lo:hi] for lo, hi in bounds]
 
     def _sum_gradients(self, replicas) -> None:
         copies = [replica.parameters() for replica in replicas[1:]]
@@ -92,56 +93,49 @@ class DataParallel(Module):
             for params in copies:
                 param.accumulate(params[k].grad)
 
-    # ---- the Module API
-    def forward(self, x):
-        self._bounds = self._chunk_bounds(x.shape[0])
-        if self._bounds is None:
-            return self.module(x)
-        replicas = self._synced(self._replicas(len(self._bounds)))
-        seeds = backends.host_rng().integers(0, 2**62, len(replicas)) if self.training else [0] * len(replicas)
+    # ---- the Module API: the state is (None, the module's Saved record), or (chunk bounds, their records)
+    def _chunked(self, x, run, draws: bool):
+        """(y, state) of run (Module.forward_with_state or replay_with_state) on x, split or whole. draws: give
+        each chunk a generator of its own (seeded from the host generator) for its random draws."""
+        bounds = self._bounds = self._chunk_bounds(x.shape[0])
+        if bounds is None:
+            y, saved = run(self.module, x)
+            return y, (None, saved)
+        replicas = self._synced(self._replicas(len(bounds)))
+        seeds = backends.host_rng().integers(0, 2**62, len(replicas)) if draws and self.training else None
 
-        def task(replica, chunk, seed):
-            def run():
-                with backends.local_rng(int(seed)):
-                    return replica(chunk)
-            return run
+        def task(k, replica, chunk):
+            def go():
+                if seeds is None:
+                    return run(replica, chunk)
+                with backends.local_rng(int(seeds[k])):
+                    return run(replica, chunk)
+            return go
 
-        outputs = self._run([task(r, c, s) for r, c, s in zip(replicas, self._split(x), seeds)])
-        return backends.xp().concatenate(outputs, axis=0)
+        results = self._run([task(k, r, c) for k, (r, c) in enumerate(zip(replicas, self._split(x, bounds)))])
+        return backends.xp().concatenate([y for y, _ in results], axis=0), (bounds, [s for _, s in results])
 
-    def backward(self, delta, input_grad: bool = True):
+    def _forward(self, x):
+        return self._chunked(x, Module.forward_with_state, draws=True)
+
+    def _replay(self, x):
+        return self._chunked(x, Module.replay_with_state, draws=False)
+
+    def _backward(self, state, delta, input_grad: bool, param_grads: bool):
         """One reverse pass: each chunk's gradients in parallel, then the copies' gradients summed into the
         module's; returns dL/dx (None when input_grad is False)."""
-        if self._bounds is None:
-            return self.module.backward(delta, input_grad=input_grad)
-        replicas = self._replicas(len(self._bounds))
-        for replica in replicas[1:]:
-            replica.zero_grad()
-        deltas = self._run([lambda r=r, d=d: r.backward(d, input_grad=input_grad)
-                            for r, d in zip(replicas, self._split(delta))])
-        self._sum_gradients(replicas)
+        bounds, saved = state
+        if bounds is None:
+            return self.module.backward_with_state(saved, delta, input_grad, param_grads)
+        replicas = self._replicas(len(bounds))
+        if param_grads:
+            for replica in replicas[1:]:
+                replica.zero_grad()
+        deltas = self._run([lambda r=r, s=s, d=d: r.backward_with_state(s, d, input_grad, param_grads)
+                            for r, s, d in zip(replicas, saved, self._split(delta, bounds))])
+        if param_grads:
+            self._sum_gradients(replicas)
         return backends.xp().concatenate(deltas, axis=0) if input_grad else None
-
-    def _forwarded(self, x) -> None:
-        """Make sure the chunks and caches belong to x (the course API passes x explicitly)."""
-        if x is not self._input:
-            self(x)
-
-    def backward_update_gradient(self, x, delta) -> None:
-        self._forwarded(x)
-        if self._bounds is None:
-            self.module.backward_update_gradient(x, delta)
-        else:
-            self.backward(delta, input_grad=False)
-
-    def backward_delta(self, x, delta):
-        self._forwarded(x)
-        if self._bounds is None:
-            return self.module.backward_delta(x, delta)
-        replicas = self._replicas(len(self._bounds))
-        deltas = self._run([lambda r=r, c=c, d=d: r.backward_delta(c, d)
-                            for r, c, d in zip(replicas, self._split(x), self._split(delta))])
-        return backends.xp().concatenate(deltas, axis=0)
 
     def train(self, mode: bool = True) -> DataParallel:
         super().train(mode)
@@ -155,9 +149,12 @@ class DataParallel(Module):
     def extra_repr(self) -> str:
         return f"{self.module!r}, threads={self.threads}"
 
+    def _label(self) -> str:
+        return type(self).__name__
+
     # ---- copies and pickles leave the threads behind (rebuilt on the next split batch)
     def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
+        state = super().__getstate__()
         state["_workers"] = None
         return state
 

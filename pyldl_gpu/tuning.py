@@ -22,13 +22,11 @@ from itertools import product
 from pathlib import Path
 
 from . import backends
-from .activations import ReLU, Sigmoid, Softmax, Tanh
-from .containers import Sequential
 from .labels import one_hot
-from .layers import Linear
+from .layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from .losses import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
-from .optim import SGD, Adam
+from .optimizers import SGD, Adam
 from .training import Optim, evaluate, save
 
 

@@ -74,7 +74,7 @@ def test_every_tile_width_agrees_with_im2col_and_passes_gradcheck(kernel, stride
 def test_auto_with_its_own_input_gradient_tile_agrees_with_im2col(rng):
     """LeNet conv2's geometry: 'auto' runs the forward and weight gradient at one tile width and the input gradient
     at another; all three must equal im2col's."""
-    from pyldl_gpu.layers._tiled import tile_width
+    from pyldl_gpu.backends.cpu.tile_model import tile_width
 
     x = rng.standard_normal((2, 10, 10, 15))
     assert tile_width(2 * 6, 6, 5, 5, 1, 15, 20) != tile_width(2 * 6, 6, 5, 5, 1, 15, 20, input_gradient=True)
@@ -96,7 +96,7 @@ def test_conv1d_takes_every_algorithm(algorithm, rng):
 def test_auto_tile_width_follows_the_measured_costs():
     """bench/NOTES.md measured the copy, GEMMs and fold per tile width; the model must pick the measured best (or
     one within 5 % of it) on these layers."""
-    from pyldl_gpu.layers._tiled import tile_width
+    from pyldl_gpu.backends.cpu.tile_model import tile_width
 
     assert tile_width(128 * 20, 20, 9, 9, 1, 1, 15) in (4, 10)  # LeNet conv1: neither im2col (2.4x) nor banded
     assert tile_width(128 * 6, 6, 5, 5, 1, 15, 20) in (2, 3)  # LeNet conv2

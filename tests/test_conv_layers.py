@@ -105,8 +105,8 @@ def test_conv2d_matches_pytorch_forward_and_backward(k, stride, padding, rng):
     delta = rng.standard_normal(tuple(out.shape)).astype(np.float32)
     yt.backward(torch.tensor(delta).permute(0, 3, 1, 2))
     conv.zero_grad()
-    conv.backward_update_gradient(conv._input, nn.asarray(delta))
-    dx = conv.backward_delta(conv._input, nn.asarray(delta))
+    conv.backward_update_gradient(nn.asarray(x), nn.asarray(delta))
+    dx = conv.backward_delta(nn.asarray(x), nn.asarray(delta))
     np.testing.assert_allclose(nn.to_numpy(dx), xt.grad.permute(0, 2, 3, 1).numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(nn.to_numpy(conv.weight.grad), ref.weight.grad.permute(2, 3, 1, 0).numpy(),
                                rtol=1e-4, atol=1e-4)

@@ -116,7 +116,7 @@ def test_loss_gradients(make, target_kind, pred_kind, shape, rng):
 
 class _WrongTanh(nn.Tanh):
     def backward_delta(self, x, delta):
-        return delta * (1.0 - self._apply(x))  # forgot the square
+        return delta * (1.0 - self.forward(x))  # forgot the square
 
 
 class _WrongLinear(nn.Linear):

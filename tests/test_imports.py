@@ -38,7 +38,7 @@ def test_scan_catches_a_forbidden_import():
 
 def test_no_per_batch_host_reads_in_training_step():
     """The step and its helpers never call float()/.item()/to_numpy (device syncs)."""
-    source = (PACKAGE / "training" / "optim.py").read_text()
+    source = (PACKAGE / "training" / "trainer.py").read_text()
     tree = ast.parse(source)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name in ("step", "_forward_loss", "_backward_update"):

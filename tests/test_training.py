@@ -6,7 +6,7 @@ import pytest
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
-from pyldl_gpu.training import optim as optim_module
+from pyldl_gpu.training import trainer as optim_module
 
 np = backends.host()
 

@@ -1,12 +1,13 @@
 """Conv2D and Conv1D, channels-last, each pass one GEMM over width tiles of the input (see _tiled.py):
 
     forward:   y  = windows(x) @ band(W)              windows (batch*Ho*G, kh*Wt*cin), band (kh*Wt*cin, g*cout)
-    weights:   dW = unband(windows(x).T @ delta)      (windows cached from the forward in train mode)
+    weights:   dW = unband(windows(x).T @ delta)      (the windows are the forward's saved state)
     bias:      a column of ones in the windows and a bias row in the band: added and differentiated by the GEMMs
-    input:     dx = fold(delta @ band(W).T)           (a slice += per kernel row and tile phase)
+    input:     dx = fold(delta @ band(W).T)
 
-g output columns per tile: 1 is im2col, Wo is the banded GEMM; 'auto' picks g by a cost model, one g for the
-forward and weight gradient (which share the windows) and one for the input gradient.
+g output columns per tile: 1 is im2col, Wo one band per output row; 'auto' asks the backend (one g for the
+forward and weight gradient, which share the windows, one for the input gradient). The textbook twin, im2col and
+one GEMM with col2im for the input gradient, is reference.conv2d / conv2d_backward: read it first.
 Conv1D is Conv2D on a (batch, 1, length, chan) view: one code path for both."""
 
 from __future__ import annotations
@@ -14,17 +15,10 @@ from __future__ import annotations
 from .. import backends
 from ..exceptions import ShapeError
 from ..init import initialise
+from ..input_spec import InputSpec, KernelFit
 from ..module import Module, Parameter
 from . import _tiled
-from ._windows import (
-    check_fits,
-    length_as_width,
-    output_size,
-    pad,
-    pair,
-    unpad,
-    width_as_length,
-)
+from ._windows import length_as_width, output_size, pad, pair, unpad, width_as_length
 
 ALGORITHMS = ("auto", "im2col", "banded")
 
@@ -32,10 +26,13 @@ ALGORITHMS = ("auto", "im2col", "banded")
 class Conv2D(Module):
     """2-D convolution. x: (batch, H, W, chan_in) -> (batch, Ho, Wo, chan_out),
     Ho = (H + 2 * padding - kh) // stride + 1 (likewise Wo). weight: (kh, kw, chan_in, chan_out).
+
+    y[n, i, j, o] = b[o] + sum_{p, q, c} x_pad[n, i * sh + p, j * sw + q, c] W[p, q, c, o]. Backward: dW is the
+    correlation of the input with delta, dx the transposed convolution of delta with W (reference.py).
     k_size, stride and padding are ints or (vertical, horizontal) pairs; init as for Linear.
-    algorithm: how the GEMM is laid out (see _tiled.py): 'auto' (tile width by a cost model), 'im2col' (tiles of
-    one output column), 'banded' (one tile per output row), or an int g (tiles of g output columns; g must divide
-    the output width). All give the same result up to float rounding."""
+    algorithm: how the GEMM is laid out (see _tiled.py): 'auto' (the backend picks the tile width), 'im2col'
+    (tiles of one output column), 'banded' (one tile per output row), or an int g (tiles of g output columns;
+    g must divide the output width). All give the same result up to float rounding."""
 
     def __init__(self, k_size, chan_in: int, chan_out: int, stride=1, padding=0, bias: bool = True,
                  init: str = "xavier", algorithm: str | int = "auto") -> None:
@@ -55,18 +52,18 @@ class Conv2D(Module):
         shape = self._weight_shape()
         self.weight = Parameter(initialise(init, shape, kh * kw * chan_in, kh * kw * chan_out), "weight")
         self.bias = Parameter(backends.xp().zeros(chan_out, dtype=backends.floatx()), "bias") if bias else None
-        self._windows = None  # tile windows of the last training-mode input, reused by its backward
-        self._band = None  # the band of the last forward
+        self.input_spec = self._spec()
 
     # ---- what differs between 2-D and 1-D: shapes at the boundary
     def _weight_shape(self) -> tuple:
         return (*self.kernel, self.chan_in, self.chan_out)
 
+    def _spec(self) -> InputSpec:
+        (kh, kw), (ph, pw) = self.kernel, self.padding
+        return InputSpec(("batch", "H", "W", self.chan_in), dtype_of="weight",
+                         fits=(KernelFit(1, "height", kh, ph), KernelFit(2, "width", kw, pw)))
+
     def _to_4d(self, x):
-        """Input as (batch, H, W, C), checked."""
-        if x.ndim != 4 or x.shape[3] != self.chan_in:
-            raise ShapeError(f"{self!r}: expected input (batch, H, W, {self.chan_in}), got {tuple(x.shape)}")
-        check_fits(self, x.shape[1:3], self.kernel, self.padding, ("height", "width"))
         return x
 
     def _from_4d(self, y4):
@@ -74,63 +71,54 @@ class Conv2D(Module):
 
     # ---- the computation, on (batch, H, W, C)
     def _geometry(self, x4) -> tuple:
-        """(padded shape, Ho, Wo, tile width g) of a (batch, H, W, C) input."""
+        """(padded shape, Ho, Wo) of a (batch, H, W, C) input."""
         (ph, pw), (kh, kw), (sh, sw) = self.padding, self.kernel, self.stride
         b, h, w, c = x4.shape
         padded = (b, h + 2 * ph, w + 2 * pw, c)
-        ho, wo = output_size(padded[1], kh, sh), output_size(padded[2], kw, sw)
-        return padded, ho, wo, self._tile(b * ho, wo)
+        return padded, output_size(padded[1], kh, sh), output_size(padded[2], kw, sw)
 
     def _tile(self, rows: int, wo: int, input_gradient: bool = False) -> int:
         if self.algorithm == "auto":
-            return _tiled.tile_width(rows, wo, *self.kernel, self.stride[1], self.chan_in, self.chan_out,
-                                     input_gradient)
+            return backends.active().conv_tile_width(rows, wo, *self.kernel, self.stride[1], self.chan_in,
+                                                     self.chan_out, input_gradient)
         g = {"im2col": 1, "banded": wo}.get(self.algorithm, self.algorithm)
         if wo % g:
             raise ShapeError(f"{self!r}: tile width {g} does not divide the output width {wo}")
         return g
-
-    def _windows_of(self, x4, g: int):
-        """Tile windows of x, with a column of ones for the bias."""
-        return _tiled.windows(pad(x4, *self.padding), *self.kernel, *self.stride, g, ones=self.bias is not None)
 
     def _band_of(self, g: int):
         """The band of the weight, with the bias in its last row."""
         w = self.weight.data.reshape(*self.kernel, self.chan_in, self.chan_out)
         return _tiled.band(w, g, self.stride[1], None if self.bias is None else self.bias.data)
 
-    def forward(self, x):
-        self._check_input(x, dtype=self.weight.data.dtype)
+    def _forward(self, x):
+        """State: (input shape, padded shape, output rows and columns, windows, band, g) for the backward."""
         x4 = self._to_4d(x)
-        _, ho, wo, g = self._geometry(x4)
-        self._windows = None  # drop the previous step's windows before building the new ones: halves the peak
-        windows, band = self._windows_of(x4, g), self._band_of(g)
-        self._windows, self._band = (windows, band) if self.training else (None, None)
-        return self._from_4d((windows @ band).reshape(x4.shape[0], ho, wo, self.chan_out))
+        padded, ho, wo = self._geometry(x4)
+        g = self._tile(x4.shape[0] * ho, wo)
+        windows = backends.active().conv_windows(pad(x4, *self.padding), *self.kernel, *self.stride, g,
+                                                 ones=self.bias is not None)
+        band = self._band_of(g)
+        y = (windows @ band).reshape(x4.shape[0], ho, wo, self.chan_out)
+        return self._from_4d(y), (x.shape, padded, ho, wo, windows, band, g)
 
-    def backward_update_gradient(self, x, delta) -> None:
-        x4 = self._to_4d(x)
-        *_, g = self._geometry(x4)
-        cached = x is self._input and self._windows is not None
-        windows = self._windows if cached else self._windows_of(x4, g)
-        d2 = delta.reshape(windows.shape[0], g * self.chan_out)
-        grad = windows.T @ d2
+    def _backward_params(self, state, delta) -> None:
+        *_, windows, _, g = state
+        grad = windows.T @ delta.reshape(windows.shape[0], g * self.chan_out)
         kernel = _tiled.unband(grad, (*self.kernel, self.chan_in, self.chan_out), g, self.stride[1])
         self.weight.accumulate(kernel.reshape(self.weight.data.shape))
         if self.bias is not None:
             self.bias.accumulate(_tiled.unband_bias(grad, g))
 
-    def backward_delta(self, x, delta):
-        x4 = self._to_4d(x)
-        padded, ho, wo, g_forward = self._geometry(x4)
-        g = self._tile(x4.shape[0] * ho, wo, input_gradient=True)  # its own tile width: it reads no windows
-        cached = x is self._input and self._band is not None and g == g_forward
-        band = self._band if cached else self._band_of(g)
+    def _backward_input(self, state, delta):
+        x_shape, padded, ho, wo, _, band, g_forward = state
+        g = self._tile(padded[0] * ho, wo, input_gradient=True)  # its own tile width: it reads no windows
+        band = band if g == g_forward else self._band_of(g)
         if self.bias is not None:
             band = band[:-1]
         rows = delta.reshape(-1, g * self.chan_out) @ band.T
-        dx = _tiled.fold(rows, padded, *self.kernel, *self.stride, g)
-        return unpad(dx, *self.padding).reshape(x.shape)
+        dx = backends.active().conv_fold(rows, padded, *self.kernel, *self.stride, g)
+        return unpad(dx, *self.padding).reshape(x_shape)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         h, w, _ = input_shape
@@ -164,10 +152,11 @@ class Conv1D(Conv2D):
     def _weight_shape(self) -> tuple:
         return (self.kernel[1], self.chan_in, self.chan_out)
 
+    def _spec(self) -> InputSpec:
+        return InputSpec(("batch", "length", self.chan_in), dtype_of="weight",
+                         fits=(KernelFit(1, "length", self.kernel[1], self.padding[1]),))
+
     def _to_4d(self, x):
-        if x.ndim != 3 or x.shape[2] != self.chan_in:
-            raise ShapeError(f"{self!r}: expected input (batch, length, {self.chan_in}), got {tuple(x.shape)}")
-        check_fits(self, x.shape[1:2], self.kernel[1:], self.padding[1:], ("length",))
         return length_as_width(x)
 
     def _from_4d(self, y4):

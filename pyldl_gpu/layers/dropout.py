@@ -8,9 +8,12 @@ from ..module import Module
 
 class Dropout(Module):
     """In training mode zero each entry with probability p and scale the survivors by 1 / (1 - p), so the
-    expected output equals the input; in eval mode the identity. The mask comes from the device generator
-    (seeded by manual_seed) and is reused by the backward of the same forward. Setting ``fixed_mask`` (an
-    array of 0/1 entries of the input's shape) replaces the random draw: gradient checks and parity tests."""
+    expected output equals the input; in eval mode the identity. Backward multiplies delta by the same mask.
+
+    The mask comes from the device generator (seeded by manual_seed); the last one drawn is kept, and the course
+    calls with an explicit x (``backward_delta(x, delta)``) use it: a mask cannot be recomputed from x. Setting
+    ``fixed_mask`` (an array of 0/1 entries of the input's shape) replaces the random draw: gradient checks and
+    parity tests."""
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
@@ -18,13 +21,11 @@ class Dropout(Module):
             raise ValueError(f"Dropout: p must lie in [0, 1), got {p}")
         self.p = float(p)
         self.fixed_mask = None
-        self._scale = None
+        self._scale = None  # the last training-mode mask, scaled: what _replay reuses
 
-    def forward(self, x):
-        backends.require_array(x, self)
+    def _forward(self, x):
         if not self.training or self.p == 0.0:
-            self._scale = None
-            return x
+            return x, None
         if self.fixed_mask is not None:
             keep = self.fixed_mask.astype(x.dtype)
         else:
@@ -32,10 +33,20 @@ class Dropout(Module):
             keep = keep.astype(x.dtype)
         keep *= 1.0 / (1.0 - self.p)
         self._scale = keep
-        return x * keep
+        return x * keep, keep
 
-    def backward_delta(self, x, delta):
-        return delta if self._scale is None else delta * self._scale
+    def _replay(self, x):
+        if not self.training or self.p == 0.0:
+            return x, None
+        scale = self._scale if self.fixed_mask is None else self.fixed_mask.astype(x.dtype) * (1.0 / (1.0 - self.p))
+        if scale is None or scale.shape != x.shape:
+            got = "no mask yet" if scale is None else f"a mask of shape {tuple(scale.shape)}"
+            raise RuntimeError(f"{self!r}: backward with an explicit x reuses the last forward's mask, and there is "
+                               f"{got} for input {tuple(x.shape)}: call the module on this batch first")
+        return x * scale, scale
+
+    def _backward_input(self, scale, delta):
+        return delta if scale is None else delta * scale
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from .. import backends
 from ..init import initialise
+from ..input_spec import InputSpec
 from ..module import Module, Parameter
 
 
 class Linear(Module):
     """y = x @ W + b.   x: (batch, in_features) -> (batch, out_features); W: (in, out), b: (out,).
 
+    Backward: dL/dW = x.T @ delta, dL/db = sum over the batch of delta, dL/dx = delta @ W.T.
     init: 'xavier' (Glorot uniform, default), 'he', 'uniform' (+-1/sqrt(in), the seed reports'), 'normal'.
     Biases start at zero; ``bias=False`` leaves ``self.bias`` None."""
 
@@ -21,20 +23,20 @@ class Linear(Module):
         self.out_features = int(out_features)
         self.weight = Parameter(initialise(init, (in_features, out_features), in_features, out_features), "weight")
         self.bias = Parameter(backends.xp().zeros(out_features, dtype=backends.floatx()), "bias") if bias else None
+        self.input_spec = InputSpec(("batch", self.in_features), dtype_of="weight")
 
-    def forward(self, x):
-        self._check_input(x, (self.in_features,), 2, self.weight.data.dtype)
+    def _forward(self, x):
         y = x @ self.weight.data
         if self.bias is not None:
             y += self.bias.data
-        return y
+        return y, x
 
-    def backward_update_gradient(self, x, delta) -> None:
+    def _backward_params(self, x, delta) -> None:
         self.weight.accumulate_matmul(x.T, delta)
         if self.bias is not None:
             self.bias.accumulate_sum(delta, axis=0)
 
-    def backward_delta(self, x, delta):
+    def _backward_input(self, x, delta):
         return delta @ self.weight.data.T
 
     def output_shape(self, input_shape: tuple) -> tuple:

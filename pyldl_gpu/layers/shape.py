@@ -5,20 +5,20 @@ from __future__ import annotations
 import math
 
 from .. import backends
-from ..exceptions import ShapeError
+from ..input_spec import InputSpec
 from ..module import Module
 from ._windows import taps
 
 
 class Flatten(Module):
-    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...). A view when the input is contiguous."""
+    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...). A view when the input is contiguous; backward reshapes
+    delta back."""
 
-    def forward(self, x):
-        backends.require_array(x, self)
-        return x.reshape(x.shape[0], -1)
+    def _forward(self, x):
+        return x.reshape(x.shape[0], -1), x.shape
 
-    def backward_delta(self, x, delta):
-        return delta.reshape(x.shape)
+    def _backward_input(self, x_shape, delta):
+        return delta.reshape(x_shape)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         return (math.prod(input_shape),)
@@ -30,15 +30,13 @@ class Reshape(Module):
     def __init__(self, shape: tuple[int, ...]) -> None:
         super().__init__()
         self.shape = tuple(int(s) for s in shape)
+        self.input_spec = InputSpec(per_sample=(math.prod(self.shape), f"{self.shape}"))
 
-    def forward(self, x):
-        backends.require_array(x, self)
-        if math.prod(x.shape[1:]) != math.prod(self.shape):
-            raise ShapeError(f"{self!r}: cannot reshape input {tuple(x.shape)} to (batch, {self.shape})")
-        return x.reshape(x.shape[0], *self.shape)
+    def _forward(self, x):
+        return x.reshape(x.shape[0], *self.shape), x.shape
 
-    def backward_delta(self, x, delta):
-        return delta.reshape(x.shape)
+    def _backward_input(self, x_shape, delta):
+        return delta.reshape(x_shape)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         return self.shape
@@ -48,7 +46,10 @@ class Reshape(Module):
 
 
 class Upsample2D(Module):
-    """Nearest-neighbour upsampling: (batch, H, W, C) -> (batch, H * factor, W * factor, C)."""
+    """Nearest-neighbour upsampling: (batch, H, W, C) -> (batch, H * factor, W * factor, C). Backward: each input
+    entry gets the sum of the factor x factor deltas it was copied to."""
+
+    input_spec = InputSpec(("batch", "H", "W", "chan"))
 
     def __init__(self, factor: int = 2) -> None:
         super().__init__()
@@ -56,20 +57,17 @@ class Upsample2D(Module):
             raise ValueError(f"Upsample2D: factor must be a positive int, got {factor!r}")
         self.factor = factor
 
-    def forward(self, x):
-        backends.require_array(x, self)
-        if x.ndim != 4:
-            raise ShapeError(f"{self!r}: expected input (batch, H, W, chan), got {tuple(x.shape)}")
+    def _forward(self, x):
         xp, f = backends.xp(), self.factor
         b, h, w, c = x.shape
         out = xp.empty((b, h * f, w * f, c), dtype=x.dtype)
         for _, _, rows, cols in taps(f, f, f, f, h, w):
             out[:, rows, cols, :] = x
-        return out
+        return out, x.shape
 
-    def backward_delta(self, x, delta):
+    def _backward_input(self, x_shape, delta):
         f = self.factor
-        h, w = x.shape[1:3]
+        h, w = x_shape[1:3]
         (_, _, r0, c0), *rest = taps(f, f, f, f, h, w)
         dx = delta[:, r0, c0, :].copy()
         for _, _, rows, cols in rest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import backends
+from ..input_spec import InputSpec
 from ..module import Module, Parameter
 from .linear import Linear
 
@@ -21,20 +22,20 @@ class TiedLinear(Module):
         self.weight = encoder.weight  # registered here too; traversal lists the shared Parameter once
         self.bias = Parameter(backends.xp().zeros(self.out_features, dtype=backends.floatx()), "bias") if bias \
             else None
+        self.input_spec = InputSpec(("batch", self.in_features), dtype_of="weight")
 
-    def forward(self, x):
-        self._check_input(x, (self.in_features,), 2, self.weight.data.dtype)
+    def _forward(self, x):
         y = x @ self.weight.data.T
         if self.bias is not None:
             y += self.bias.data
-        return y
+        return y, x
 
-    def backward_update_gradient(self, x, delta) -> None:
+    def _backward_params(self, x, delta) -> None:
         self.weight.accumulate_matmul(delta.T, x)  # d/dW of x @ W.T is (x.T @ delta).T
         if self.bias is not None:
             self.bias.accumulate_sum(delta, axis=0)
 
-    def backward_delta(self, x, delta):
+    def _backward_input(self, x, delta):
         return delta @ self.weight.data
 
     def output_shape(self, input_shape: tuple) -> tuple:

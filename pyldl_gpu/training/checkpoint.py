@@ -10,7 +10,7 @@ from pathlib import Path
 from .. import backends
 from ..exceptions import CheckpointError
 from ..module import Module
-from ..optim.optimizer import Optimizer
+from ..optimizers.optimizer import Optimizer
 from .snapshot import BUFFER, PARAM, named_state
 
 _OPTIM = "optim/"

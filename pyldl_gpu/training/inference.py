@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable
 
 from .. import backends
 from ..losses import Loss
-from ..metrics import resolve_metric
 from ..module import Module
+from .metrics import resolve_metric
 
 
 def batches(n: int, batch_size: int) -> Iterable[slice]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..module import Module
-from ..optim.optimizer import Optimizer
+from ..optimizers.optimizer import Optimizer
 
 PARAM, BUFFER = "param/", "buffer/"
 

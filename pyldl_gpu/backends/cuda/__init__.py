@@ -1,12 +1,14 @@
-"""The same helper surface on CuPy: the CUDA backend, imported only when asked for."""
+"""The CUDA backend: CuPy on one device, imported only when asked for (CuPy is an optional extra)."""
 
 from __future__ import annotations
 
-from ..exceptions import CudaUnavailableError
+from ...exceptions import CudaUnavailableError
+from ..backend import Backend
+from ..registry import register_backend
 
 INSTALL_HINT = (
-    'install CuPy for your CUDA driver with  pip install "pyldl-gpu[cuda12]"  '
-    '(CUDA 12.x) or  pip install "pyldl-gpu[cuda13]"  (CUDA 13.x)'
+    'install CuPy for your CUDA driver from the pyldl_gpu checkout:  pip install -e ".[cuda12]"  (CUDA 12.x; '
+    'the extra pyldl-gpu[cuda12] is cupy-cuda12x) or  pip install -e ".[cuda13]"  (CUDA 13.x)'
 )
 
 
@@ -18,8 +20,8 @@ def _import_cupy():
     return cupy
 
 
-class CupyBackend:
-    """Array module and helpers for one CUDA device through CuPy."""
+class CupyBackend(Backend):
+    """Arrays in the memory of one CUDA device through CuPy."""
 
     def __init__(self, index: int = 0, seed: int | None = None) -> None:
         cupy = _import_cupy()
@@ -34,31 +36,19 @@ class CupyBackend:
             raise CudaUnavailableError(
                 f"CUDA device cuda:{index} was requested but this machine has {count} CUDA device(s)"
             )
-        import cupyx
-        from cupy.lib import stride_tricks
-
-        self._cupyx = cupyx
-        self._stride_tricks = stride_tricks
         self.name = f"cuda:{index}"
         self.index = index
         self.xp = cupy
         self.ndarray = cupy.ndarray
         self.device = cupy.cuda.Device(index)
-        with self.device:
-            self.rng = cupy.random.default_rng(seed)
         self.pool = cupy.get_default_memory_pool()  # every allocation of this process goes through it
         self._axpy = cupy.ElementwiseKernel("T x, T alpha", "T y", "y += alpha * x", "pyldl_axpy")
+        super().__init__(seed)
 
     def activate(self) -> None:
-        """Make this backend's device the current CUDA device."""
         self.device.use()
 
-    def seed(self, seed: int) -> None:
-        with self.device:
-            self.rng = self.xp.random.default_rng(seed)
-
-    def new_rng(self, seed: int):
-        """A fresh generator of this backend's kind, on its device."""
+    def new_rng(self, seed):
         with self.device:
             return self.xp.random.default_rng(seed)
 
@@ -70,35 +60,18 @@ class CupyBackend:
     def to_numpy(self, a):
         return a.get() if isinstance(a, self.ndarray) else self.xp.asnumpy(a)
 
+    def as_strided(self, x, shape, strides, writeable: bool = False):
+        """CuPy has no read-only arrays, so ``writeable`` cannot be enforced here."""
+        return self.xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+
     def axpy(self, alpha: float, x, y) -> None:
-        """y += alpha * x in one kernel (no temporary for alpha * x)."""
+        """In one kernel (no temporary for alpha * x)."""
         self._axpy(x, y.dtype.type(alpha), y)
 
-    @staticmethod
-    def max_last_axis(x):
-        return x.max(axis=-1, keepdims=True)
-
-    def sliding_window_view(self, x, window_shape, axis=None):
-        return self._stride_tricks.sliding_window_view(x, window_shape, axis=axis)
-
-    def as_strided(self, x, shape, strides, writeable: bool = False):
-        """A strided view; CuPy has no read-only arrays, so ``writeable`` cannot be enforced here."""
-        return self._stride_tricks.as_strided(x, shape=shape, strides=strides)
-
-    def scatter_add(self, a, indices, values) -> None:
-        if hasattr(self.xp.add, "at"):  # CuPy >= 13; cupyx.scatter_add is deprecated there
-            self.xp.add.at(a, indices, values)
-        else:
-            self._cupyx.scatter_add(a, indices, values)
-
-    def einsum(self, subscripts, *operands):
-        return self.xp.einsum(subscripts, *operands)
-
-    def tensordot(self, a, b, axes=2):
-        return self.xp.tensordot(a, b, axes=axes)
-
-    def fuse(self, function):
-        return self.xp.fuse(function)
+    def conv_tile_width(self, rows, wo, kh, kw, sw, c, cout, input_gradient=False) -> int:
+        """One tile per output row (g = Wo): fewer, fatter GEMMs, which a launch-bound GPU prefers. A heuristic,
+        from one H100 run of the seed Conv1D net (bench/NOTES.md), until the GPU has a measured model."""
+        return wo
 
     def synchronize(self) -> None:
         self.device.synchronize()
@@ -108,10 +81,12 @@ class CupyBackend:
         return int(self.pool.total_bytes())
 
     def release_memory(self) -> None:
-        """Hand the pool's cached, unused blocks back to the driver."""
         self.pool.free_all_blocks()
 
     def describe(self) -> str:
         props = self.xp.cuda.runtime.getDeviceProperties(self.index)
         name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
         return f"{self.name} ({name}, CuPy {self.xp.__version__})"
+
+
+register_backend("cuda", lambda index, seed: CupyBackend(index, seed), indexed=True, auto_priority=10)

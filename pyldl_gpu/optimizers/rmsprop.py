@@ -21,19 +21,8 @@ class RMSProp(Optimizer):
         self.weight_decay = float(weight_decay)
 
     def _update(self, p, state) -> None:
-        xp = backends.xp()
-        g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-        s, step = state["square_avg"], state["scratch"]
-        s *= self.rho
-        xp.multiply(g, g, out=step)
-        step *= 1.0 - self.rho
-        s += step
-        xp.sqrt(s, out=step)
-        step += self.eps
-        xp.divide(g, step, out=step)
-        step *= self.lr
-        p.data -= step
-
+        backends.active().rmsprop_update(p.data, p.grad, self.lr, self.rho, self.eps, self.weight_decay,
+                                         state["square_avg"], state["scratch"])
 
     def __repr__(self) -> str:
         return f"RMSProp(lr={self.lr}, rho={self.rho}, eps={self.eps}, weight_decay={self.weight_decay})"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from .. import backends
 from .optimizer import Optimizer
 
@@ -27,31 +25,9 @@ class Adam(Optimizer):
         self.weight_decay = float(weight_decay)
 
     def _update(self, p, state) -> None:
-        xp = backends.xp()
         b1, b2 = self.betas
-        t = self.steps
-        if self.weight_decay and self.decoupled:
-            p.data *= 1.0 - self.lr * self.weight_decay
-            g = p.grad
-        elif self.weight_decay:
-            g = p.grad + self.weight_decay * p.data
-        else:
-            g = p.grad
-        m, v, step = state["exp_avg"], state["exp_avg_sq"], state["scratch"]
-        m *= b1
-        xp.multiply(g, 1.0 - b1, out=step)
-        m += step
-        v *= b2
-        xp.multiply(g, g, out=step)
-        step *= 1.0 - b2
-        v += step
-        xp.sqrt(v, out=step)
-        step *= 1.0 / math.sqrt(1.0 - b2**t)
-        step += self.eps
-        xp.divide(m, step, out=step)
-        step *= self.lr / (1.0 - b1**t)
-        p.data -= step
-
+        backends.active().adam_update(p.data, p.grad, self.lr, b1, b2, self.eps, self.weight_decay, self.decoupled,
+                                      self.steps, state["exp_avg"], state["exp_avg_sq"], state["scratch"])
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(lr={self.lr}, betas={self.betas}, eps={self.eps}, "

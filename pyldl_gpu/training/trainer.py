@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterable
 from .. import backends
 from ..exceptions import NonFiniteLossError
 from ..losses import Loss
-from ..metrics import resolve_metric
 from ..module import Module
-from ..optim.optimizer import Optimizer
-from ..optim.schedules import LRScheduler
-from ..optim.sgd import SGD
+from ..optimizers.optimizer import Optimizer
+from ..optimizers.schedules import LRScheduler
+from ..optimizers.sgd import SGD
 from .early_stopping import EarlyStopping
 from .history import History
 from .inference import batches, evaluate
+from .metrics import resolve_metric
 from .snapshot import restore_optimizer, restore_parameters, snapshot_optimizer, snapshot_parameters
 
 

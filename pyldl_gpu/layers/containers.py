@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from . import backends
-from .exceptions import ShapeError
-from .module import Module
+from .. import backends
+from ..exceptions import ShapeError
+from ..input_spec import ANY, InputSpec
+from ..module import Module
 
 
 class Sequential(Module):
     """Chains modules: forward runs them in order, backward in reverse.
 
-    Children are named '0', '1', ... so parameter names read '0.weight', '2.bias'.
-    The course API works on the whole chain; ``backward(delta)`` does parameter gradients and deltas
-    in one pass and skips the first module's input gradient when nobody asks for it."""
+    Children are named '0', '1', ... so parameter names read '0.weight', '2.bias'. The chain's state is the list
+    of its children's Saved records; ``backward(delta)`` does parameter gradients and deltas in one reverse pass
+    and skips the first module's input gradient when nobody asks for it."""
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
@@ -44,33 +45,23 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._layers)
 
-    def forward(self, x):
+    def _forward(self, x):
+        saved = []
         for m in self._layers:
-            x = m(x)
-        return x
+            x, record = m.forward_with_state(x)
+            saved.append(record)
+        return x, saved
 
-    def _inputs(self) -> list:
-        inputs = [m._input for m in self._layers]
-        if any(i is None for i in inputs):
-            raise RuntimeError(f"{type(self).__name__}: call forward(x) before any backward call")
-        return inputs
+    def _replay(self, x):
+        saved = []
+        for m in self._layers:
+            x, record = m.replay_with_state(x)
+            saved.append(record)
+        return x, saved
 
-    def backward(self, delta, input_grad: bool = True):
-        """One reverse pass through the last forward: accumulate every parameter gradient and return dL/dx
-        (None when input_grad is False: the first module's input product is then skipped)."""
-        last = len(self._layers) - 1
-        for i in range(last, -1, -1):
-            m = self._layers[i]
-            needed = input_grad or i > 0
-            delta = m.backward(delta, input_grad=needed)
-        return delta
-
-    def backward_update_gradient(self, x, delta) -> None:
-        self.backward(delta, input_grad=False)
-
-    def backward_delta(self, x, delta):
-        for m, inp in zip(reversed(self._layers), reversed(self._inputs())):
-            delta = m.backward_delta(inp, delta)
+    def _backward(self, saved, delta, input_grad: bool, param_grads: bool):
+        for i in range(len(self._layers) - 1, -1, -1):
+            delta = self._layers[i].backward_with_state(saved[i], delta, input_grad or i > 0, param_grads)
         return delta
 
     def output_shape(self, input_shape: tuple) -> tuple:
@@ -110,6 +101,9 @@ class Sequential(Module):
             print_fn(report)
         return report
 
+    def _label(self) -> str:
+        return type(self).__name__
+
     def __repr__(self) -> str:
         inner = "\n".join(f"  ({i}): {m!r}".replace("\n", "\n  ") for i, m in enumerate(self._layers))
         return f"{type(self).__name__}(\n{inner}\n)" if inner else f"{type(self).__name__}()"
@@ -141,50 +135,43 @@ class Siamese(Module):
     Output: (batch, K) without aux, else (batch, K + 2 * A) = [head | aux of member 1 | aux of member 2], the
     layout ``MultiTaskLoss`` splits. Backward sends each part's gradient back and adds them in the trunk."""
 
+    input_spec = InputSpec(("batch", 2, ANY))
+
     def __init__(self, trunk: Module, head: Module, aux: Module | None = None) -> None:
         super().__init__()
         self.trunk, self.head = trunk, head
         if aux is not None:
             self.aux = aux
-        self._widths = None
 
-    def forward(self, x):
-        backends.require_array(x, self)
-        if x.ndim < 3 or x.shape[1] != 2:
-            raise ShapeError(f"{type(self).__name__}: expected input (batch, 2, ...), got {tuple(x.shape)}")
+    def _run(self, x, run):
+        """run is Module.forward_with_state or Module.replay_with_state; state: the parts' Saved records."""
         b = x.shape[0]
-        features = self.trunk(x.reshape(2 * b, *x.shape[2:]))
+        features, trunk = run(self.trunk, x.reshape(2 * b, *x.shape[2:]))
         if features.ndim != 2:
-            raise ShapeError(f"{type(self).__name__}: the trunk must output (2 * batch, features), "
+            raise ShapeError(f"{self._label()}: the trunk must output (2 * batch, features), "
                              f"got {tuple(features.shape)}; end it with Flatten()")
-        main = self.head(features.reshape(b, -1))
+        main, head = run(self.head, features.reshape(b, -1))
         if "aux" not in self._modules:
-            self._widths = (main.shape[1], 0)
-            return main
-        extra = self.aux(features).reshape(b, -1)
-        self._widths = (main.shape[1], extra.shape[1])
-        return backends.xp().concatenate([main, extra], axis=1)
+            return main, (trunk, head, None)
+        extra, aux = run(self.aux, features)
+        return backends.xp().concatenate([main, extra.reshape(b, -1)], axis=1), (trunk, head, aux)
 
-    def _through(self, module: Module, delta, update: bool, input_grad: bool = True):
-        return module.backward(delta, input_grad=input_grad) if update else module.backward_delta(module._input, delta)
+    def _forward(self, x):
+        return self._run(x, Module.forward_with_state)
 
-    def _backprop(self, delta, update: bool, input_grad: bool = True):
-        if self._widths is None:
-            raise RuntimeError(f"{type(self).__name__}: backward(delta) needs a previous call module(x)")
-        xp, (k, a), b = backends.xp(), self._widths, delta.shape[0]
-        d_features = self._through(self.head, xp.ascontiguousarray(delta[:, :k]), update).reshape(2 * b, -1)
-        if a:
-            d_aux = self._through(self.aux, xp.ascontiguousarray(delta[:, k:]).reshape(2 * b, -1), update)
-            d_features = d_features + d_aux  # the trunk's features feed both heads: their gradients add
-        d_x = self._through(self.trunk, d_features, update, input_grad)
+    def _replay(self, x):
+        return self._run(x, Module.replay_with_state)
+
+    def _backward(self, state, delta, input_grad: bool, param_grads: bool):
+        xp, (trunk, head, aux), b = backends.xp(), state, delta.shape[0]
+        k = head.out_shape[1]
+        d_features = self.head.backward_with_state(head, xp.ascontiguousarray(delta[:, :k]), True, param_grads)
+        d_features = d_features.reshape(2 * b, -1)
+        if aux is not None:
+            d_aux = xp.ascontiguousarray(delta[:, k:]).reshape(aux.out_shape)
+            d_features = d_features + self.aux.backward_with_state(aux, d_aux, True, param_grads)  # both heads read
+        d_x = self.trunk.backward_with_state(trunk, d_features, input_grad, param_grads)  # the features: they add
         return None if d_x is None else d_x.reshape(b, 2, *d_x.shape[1:])
 
-    def backward(self, delta, input_grad: bool = True):
-        """Accumulate every parameter gradient (trunk, head, aux) and return dL/dx (batch, 2, ...)."""
-        return self._backprop(delta, update=True, input_grad=input_grad)
-
-    def backward_update_gradient(self, x, delta) -> None:
-        self._backprop(delta, update=True, input_grad=False)
-
-    def backward_delta(self, x, delta):
-        return self._backprop(delta, update=False)
+    def _label(self) -> str:
+        return type(self).__name__

@@ -22,25 +22,8 @@ class SGD(Optimizer):
         self.slots = (("scratch",) if needs_scratch else ()) + (("velocity",) if self.momentum else ())
 
     def _update(self, p, state) -> None:
-        grad = p.grad
-        if self.weight_decay:
-            g = state["scratch"]
-            backends.xp().multiply(p.data, self.weight_decay, out=g)
-            g += grad
-            grad = g
-        direction = grad
-        if self.momentum:
-            v = state["velocity"]
-            v *= self.momentum
-            v += grad
-            direction = v
-            if self.nesterov:
-                g = state["scratch"]
-                if grad is not g:
-                    g[...] = grad
-                backends.axpy(self.momentum, v, g)
-                direction = g
-        backends.axpy(-self.lr, direction, p.data)
+        backends.active().sgd_update(p.data, p.grad, self.lr, self.momentum, self.nesterov, self.weight_decay,
+                                     state.get("velocity"), state.get("scratch"))
 
     def __repr__(self) -> str:
         return (f"SGD(lr={self.lr}, momentum={self.momentum}, nesterov={self.nesterov}, "

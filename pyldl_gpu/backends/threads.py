@@ -1,0 +1,47 @@
+"""CPU cores and the BLAS thread pool."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+
+from .devices import active
+
+_lock = threading.Lock()
+_controller = None  # threadpoolctl's controller, built on first use (it scans the loaded libraries)
+_limit = None  # its limit while any blas_threads block runs, else None
+_holders = 0  # how many blas_threads blocks are open, in all threads
+
+
+def cpu_threads() -> int:
+    """How many CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def blas_threads(n: int) -> Iterator[None]:
+    """Limit the CPU BLAS pool (OpenBLAS, MKL, ...) to ``n`` threads inside the context (a process-wide setting).
+    Blocks open in several threads at once share one limit, set by the first and undone by the last to close,
+    so the pool ends as it was found. A no-op on other devices."""
+    global _controller, _limit, _holders
+    if active().name != "cpu":
+        yield
+        return
+    with _lock:
+        if _holders == 0:
+            if _controller is None:
+                from threadpoolctl import ThreadpoolController
+
+                _controller = ThreadpoolController()
+            _limit = _controller.limit(limits=int(n), user_api="blas")
+        _holders += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _holders -= 1
+            if _holders == 0:
+                _limit.restore_original_limits()
+                _limit = None
