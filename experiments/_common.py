@@ -1,58 +1,100 @@
 """What every experiment shares: the command line, data loading, standard networks, and writing results.
 
-An experiment module defines NAME, TITLE, SEED_REPORT (the seed report's figure, text), DATASETS (the first is
-the default), and run(args, out) -> dict of metrics. ``main(module)`` parses
-    --device cpu|cuda|auto   --dataset NAME   --epochs N   --quick   --out DIR   --seed S
-runs it with a progress bar, prints a summary and writes DIR/metrics.json (figures go to DIR as PNG)."""
+An experiment module ends with one ``EXPERIMENT = register(Experiment(...))`` (see ``experiments.experiment``)
+and ``if __name__ == "__main__": main(EXPERIMENT)``. ``main`` parses
+    --device cpu|cuda|auto   --dataset NAME   --epochs N   --quick   --out DIR   --seed S   --quiet
+and ``run_experiment`` runs it with a progress bar, prints a summary and writes DIR/metrics.json (figures go
+to DIR as PNG); the runner's ``run NAME`` and ``all`` call the same two functions."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import platform
 import time
 from pathlib import Path
 
 import pyldl_gpu as nn
+from experiments.experiment import Experiment, get
 from pyldl_gpu import backends, datasets
 
 np = backends.host()
 ROOT = Path(__file__).resolve().parent
 
 
-def parse(module, argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog=f"python experiments/{module.NAME}.py", description=module.TITLE)
+def run_folder(experiment: Experiment, dataset: str, quick: bool) -> str:
+    """The output folder's name: <name>[-dataset][-quick], the data set only when it is not the default."""
+    suffix = "" if dataset == experiment.datasets[0] else f"-{dataset}"
+    return experiment.name + suffix + ("-quick" if quick else "")
+
+
+def add_options(parser: argparse.ArgumentParser, experiment: Experiment | None = None,
+                out_help: str | None = None) -> argparse.ArgumentParser:
+    """The options of one run. With ``experiment``, --dataset with its data sets as the choices; without one
+    (the runner's ``all``: every experiment on its default data set), no --dataset and ``out_help`` says
+    what --out means."""
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N or auto (default: $PYLDL_DEVICE or cpu)")
-    parser.add_argument("--dataset", default=module.DATASETS[0], choices=module.DATASETS)
-    parser.add_argument("--epochs", type=int, default=None, help="override the experiment's number of epochs")
+    if experiment is not None:
+        parser.add_argument("--dataset", default=experiment.datasets[0], choices=experiment.datasets,
+                            help=f"the data set (default {experiment.datasets[0]})")
+    parser.add_argument("--epochs", type=int, default=None, metavar="N",
+                        help="override the experiment's number of epochs")
     parser.add_argument("--quick", action="store_true", help="a small, fast run (CI)")
-    parser.add_argument("--out", default=None, help=f"output folder (default runs/{module.NAME})")
-    parser.add_argument("--seed", type=int, default=0)
+    default = f"runs/{experiment.name}[-DATASET][-quick]" if experiment else "runs/NAME[-quick]"
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help=out_help or f"output folder (default {default}, under the current directory)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    return parser.parse_args(argv)
+    return parser
 
 
-def main(module, argv=None) -> dict:
-    """Parse the command line, run the experiment, write metrics.json, print a summary; returns the metrics."""
-    args = parse(module, argv)
+def experiment_parser(experiment: Experiment, parser: argparse.ArgumentParser | None = None):
+    """The command line of one experiment: a new parser (the script's), or ``parser`` filled (``run NAME``)."""
+    if parser is None:
+        parser = argparse.ArgumentParser(prog=f"python experiments/{experiment.name}.py", description=experiment.title)
+    return add_options(parser, experiment)
+
+
+def registered(experiment: Experiment) -> Experiment:
+    """The registered description of ``experiment``. A script's own (module ``__main__``, not registered) is
+    replaced by the one the package imports from the same file; from another file (another checkout than the
+    installed one) is an error."""
+    if experiment.module != "__main__":
+        return experiment
+    known = get(experiment.name)
+    script, source = (Path(inspect.getfile(e.run)).resolve() for e in (experiment, known))
+    if script != source:
+        raise SystemExit(f"{script} is not the file the installed package `experiments` runs ({source}); "
+                         "install this checkout with `pip install -e .` from its root")
+    return known
+
+
+def run_experiment(experiment: Experiment, args: argparse.Namespace) -> dict:
+    """Run ``experiment`` with the parsed command line, write metrics.json, print a summary; returns the record."""
     if args.device:
         nn.set_device(args.device)
     nn.manual_seed(args.seed)
-    suffix = "" if args.dataset == module.DATASETS[0] else f"-{args.dataset}"
-    out = Path(args.out or Path("runs") / (module.NAME + suffix + ("-quick" if args.quick else "")))
+    out = Path(args.out or Path("runs") / run_folder(experiment, args.dataset, args.quick))
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    results = module.run(args, out)
-    record = {"experiment": module.NAME, "title": module.TITLE, "dataset": args.dataset, "quick": args.quick,
+    results = experiment.run(args, out)
+    record = {"experiment": experiment.name, "title": experiment.title, "dataset": args.dataset, "quick": args.quick,
               "device": nn.get_device(), "seed": args.seed, "wall_seconds": round(time.perf_counter() - start, 1),
-              "machine": platform.processor() or platform.machine(), "seed_report": module.SEED_REPORT,
+              "machine": platform.processor() or platform.machine(), "seed_report": experiment.seed_report,
               "metrics": results}
     (out / "metrics.json").write_text(json.dumps(record, indent=2, default=float))
-    print(f"{module.TITLE} [{args.dataset}, {nn.get_device()}, {record['wall_seconds']} s]")
+    print(f"{experiment.title} [{args.dataset}, {nn.get_device()}, {record['wall_seconds']} s]")
     for key, value in results.items():
         print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
     print(f"  results in {out}/")
     return record
+
+
+def main(experiment: Experiment, argv: list[str] | None = None) -> dict:
+    """A script's entry point: parse the command line, run the (registered) experiment; returns the record."""
+    experiment = registered(experiment)
+    return run_experiment(experiment, experiment_parser(experiment).parse_args(argv))
 
 
 def epochs(args, full: int, quick: int) -> int:

@@ -3,21 +3,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import metrics, plots
-
-NAME = "autoencoder"
-TITLE = "Autoencoder reconstruction: MSE vs BCE, simple vs deep"
-SEED_REPORT = "DIY: the four combinations shown as figures, no number in the issue"
-DATASETS = ("usps", "mnist", "digits")
-HEADLINE = ("*/psnr",)  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def run(args, out: Path) -> dict:
@@ -41,5 +32,12 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=4, name="autoencoder", title="Autoencoder reconstruction: MSE vs BCE, simple vs deep",
+    seed_report="DIY: the four combinations shown as figures, no number in the issue",
+    datasets=("usps", "mnist", "digits"), headline=("*/psnr",),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -3,21 +3,12 @@ learned filters and feature maps as figures."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import metrics, plots
-
-NAME = "cnn"
-TITLE = "CNNs: Conv1D and Conv2D on USPS, LeNet-style on MNIST"
-SEED_REPORT = "DIY: USPS Conv1D 94.71 % after 500 epochs (hours), USPS Conv2D 94.12 %; target MNIST LeNet >= 99 %"
-DATASETS = ("usps", "mnist")
-HEADLINE = ("*_accuracy", "*_epochs")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def conv1d_net(length: int) -> nn.Sequential:
@@ -80,5 +71,12 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=8, name="cnn", title="CNNs: Conv1D and Conv2D on USPS, LeNet-style on MNIST",
+    seed_report="DIY: USPS Conv1D 94.71 % after 500 epochs (hours), USPS Conv2D 94.12 %; target MNIST LeNet >= 99 %",
+    datasets=("usps", "mnist"), headline=("*_accuracy", "*_epochs"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -3,21 +3,13 @@ ratio, reconstruction quality, and a classifier trained on the latent codes."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import metrics, plots
 
-NAME = "compression"
-TITLE = "Compression: latent size, reconstruction, and a classifier on the codes"
-SEED_REPORT = "NNDIY: a 784:8 latent classifier (its figure is not quoted in the issue)"
-DATASETS = ("mnist", "usps")
-HEADLINE = ("*/latent_classifier_accuracy", "*/psnr")  # metrics shown in RESULTS.md (fnmatch patterns)
 LATENTS = {"mnist": (64, 16, 8, 6), "usps": (4,)}
 
 
@@ -47,5 +39,12 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=5, name="compression", title="Compression: latent size, reconstruction, and a classifier on the codes",
+    seed_report="NNDIY: a 784:8 latent classifier (its figure is not quoted in the issue)",
+    datasets=("mnist", "usps"), headline=("*/latent_classifier_accuracy", "*/psnr"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

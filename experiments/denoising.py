@@ -13,22 +13,13 @@ prototypical strokes), and the independent classifier tells whether its gain tra
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import datasets, metrics, plots
 
-NAME = "denoising"
-TITLE = "Denoising autoencoders: classifier accuracy on clean, noisy and denoised images"
-SEED_REPORT = "PyLDL: denoised 96.06 % vs clean 96.13 % only at small noise"
-DATASETS = ("digits", "usps", "mnist")
-HEADLINE = ("accuracy_clean*", "gauss-0.4/accuracy_*", "gauss-0.4/psnr_*", "gauss-0.3/accuracy_denoised",
-            "sp-30/accuracy_denoised")  # metrics shown in RESULTS.md (fnmatch patterns)
 NOISES = {"gauss-0.3": ("gaussian", 0.3), "gauss-0.4": ("gaussian", 0.4), "sp-10": ("salt_pepper", 0.1),
           "sp-30": ("salt_pepper", 0.3), "sp-50": ("salt_pepper", 0.5), "sp-80": ("salt_pepper", 0.8)}
 QUICK_NOISES = ("gauss-0.4", "sp-30")
@@ -92,5 +83,15 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=6, name="denoising",
+    title="Denoising autoencoders: classifier accuracy on clean, noisy and denoised images",
+    seed_report="PyLDL: denoised 96.06 % vs clean 96.13 % only at small noise",
+    datasets=("digits", "usps", "mnist"),
+    headline=("accuracy_clean*", "gauss-0.4/accuracy_*", "gauss-0.4/psnr_*", "gauss-0.3/accuracy_denoised",
+              "sp-30/accuracy_denoised"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -5,23 +5,15 @@ through one MultiTaskLoss; test error mean and standard deviation over 10 rounds
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import backends, datasets, plots
 
 np = backends.host()
 
-NAME = "digit_pairs"
-TITLE = "MNIST digit pairs: plain CNN, weight sharing, weight sharing + auxiliary losses"
-SEED_REPORT = "EPFL: could not work out a stable auxiliary loss; target: sharing + auxiliary loss < 5 % error"
-DATASETS = ("mnist",)
-HEADLINE = ("*/test_error_mean", "*/test_error_std", "rounds")
 AUX_WEIGHT = 1.0
 
 
@@ -100,5 +92,13 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=11, name="digit_pairs",
+    title="MNIST digit pairs: plain CNN, weight sharing, weight sharing + auxiliary losses",
+    seed_report="EPFL: could not work out a stable auxiliary loss; target: sharing + auxiliary loss < 5 % error",
+    datasets=("mnist",), headline=("*/test_error_mean", "*/test_error_std", "rounds"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -5,23 +5,15 @@ seen in training and judged on unseen images of it."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import backends, datasets, metrics, plots
 
 np = backends.host()
 
-NAME = "faces"
-TITLE = "Olivetti faces: compression, denoising, identity from latent codes"
-SEED_REPORT = "PyLDL: wished for the Olivetti faces (no figure)"
-DATASETS = ("olivetti",)
-HEADLINE = ("*/psnr", "*/identity_accuracy", "pixels/identity_accuracy", "denoise/psnr_*")
 CODES = (64, 16)
 SIGMA = 0.2
 
@@ -96,5 +88,12 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=12, name="faces", title="Olivetti faces: compression, denoising, identity from latent codes",
+    seed_report="PyLDL: wished for the Olivetti faces (no figure)",
+    datasets=("olivetti",), headline=("*/psnr", "*/identity_accuracy", "pixels/identity_accuracy", "denoise/psnr_*"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -5,22 +5,13 @@ accuracy; the best trial's model is saved as trained and scored once on the test
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import datasets, plots
 from pyldl_gpu.tuning import MLPBuilder, grid_search
-
-NAME = "grid_search"
-TITLE = "Grid search over activation, layer sizes, loss, learning rate and batch size"
-SEED_REPORT = "PyLDL: a grid search over the same five choices (its table has no figure quoted in the issue)"
-DATASETS = ("digits", "usps")
-HEADLINE = ("best_*", "trials", "test_accuracy")
 
 GRID = {"activation": ["relu", "tanh", "sigmoid"], "hidden": [(64,), (128, 64)], "loss": ["ce", "mse"],
         "lr": [0.1, 0.01], "batch_size": [32, 128]}
@@ -49,5 +40,12 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=13, name="grid_search", title="Grid search over activation, layer sizes, loss, learning rate and batch size",
+    seed_report="PyLDL: a grid search over the same five choices (its table has no figure quoted in the issue)",
+    datasets=("digits", "usps"), headline=("best_*", "trials", "test_accuracy"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

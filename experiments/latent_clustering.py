@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import metrics, plots
-
-NAME = "latent_clustering"
-TITLE = "Clustering in a 2-D latent space: KMeans purity, t-SNE"
-SEED_REPORT = "no figure given in the issue (scatter and t-SNE plots in the reports)"
-DATASETS = ("usps", "mnist", "digits")
-HEADLINE = ("kmeans_purity_2d_latent", "kmeans_purity_raw_pixels")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def run(args, out: Path) -> dict:
@@ -39,5 +30,12 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=7, name="latent_clustering", title="Clustering in a 2-D latent space: KMeans purity, t-SNE",
+    seed_report="no figure given in the issue (scatter and t-SNE plots in the reports)",
+    datasets=("usps", "mnist", "digits"), headline=("kmeans_purity_2d_latent", "kmeans_purity_raw_pixels"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import datasets, plots
-
-NAME = "linear_regression"
-TITLE = "Linear regression with noise"
-SEED_REPORT = "no figure given in the issue"
-DATASETS = ("synthetic",)
-HEADLINE = ("test_r2", "weight_error")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def run(args, out: Path) -> dict:
@@ -35,5 +26,12 @@ def run(args, out: Path) -> dict:
             "bias_error": abs(float(nn.to_numpy(net[0].bias.data)[0]) - b)}
 
 
+EXPERIMENT = register(Experiment(
+    order=1, name="linear_regression", title="Linear regression with noise",
+    seed_report="no figure given in the issue",
+    datasets=("synthetic",), headline=("test_r2", "weight_error"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import metrics, plots
 from pyldl_gpu.training import predict
-
-NAME = "multiclass_mlp"
-TITLE = "Multiclass MLP"
-SEED_REPORT = "DIY: USPS MLP 91.72 %"
-DATASETS = ("digits", "usps", "mnist")
-HEADLINE = ("test_accuracy", "epochs")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def run(args, out: Path) -> dict:
@@ -30,5 +21,12 @@ def run(args, out: Path) -> dict:
     return {"test_accuracy": accuracy, "epochs": history.epochs}
 
 
+EXPERIMENT = register(Experiment(
+    order=3, name="multiclass_mlp", title="Multiclass MLP",
+    seed_report="DIY: USPS MLP 91.72 %",
+    datasets=("digits", "usps", "mnist"), headline=("test_accuracy", "epochs"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -3,21 +3,12 @@ ReLU vs Tanh, Xavier vs uniform initialisation, batch sizes; decision boundaries
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import datasets, plots
-
-NAME = "nonlinear_classification"
-TITLE = "Nonlinear binary classification: blobs and circle-in-square"
-SEED_REPORT = "EPFL study: no figure in the issue; our target is < 1 % error on circle-in-square"
-DATASETS = ("circle", "blobs")
-HEADLINE = ("best_test_error", "best_variant", "*/test_error")  # metrics shown in RESULTS.md (fnmatch patterns)
 
 
 def data(name: str, n: int, seed: int):
@@ -57,5 +48,12 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=2, name="nonlinear_classification", title="Nonlinear binary classification: blobs and circle-in-square",
+    seed_report="EPFL study: no figure in the issue; our target is < 1 % error on circle-in-square",
+    datasets=("circle", "blobs"), headline=("best_test_error", "best_variant", "*/test_error"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

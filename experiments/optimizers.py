@@ -4,22 +4,14 @@ weights on the same batches; test accuracy per epoch on one plot, and the epochs
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
 from experiments.cnn import lenet
+from experiments.experiment import Experiment, register
 from pyldl_gpu import plots
 
-NAME = "optimizers"
-TITLE = "Optimizers on the LeNet-style CNN (MNIST, 12 000 training images)"
-SEED_REPORT = "MNIST report: SGD with momentum 0.1 / 0.9, RMSProp and Adam compared by test-accuracy curves"
-DATASETS = ("mnist",)
-HEADLINE = ("*/test_accuracy", "*/epochs_to_97")
 TARGET = 0.97
 TRAIN_SIZE = 12_000
 
@@ -58,5 +50,12 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=9, name="optimizers", title="Optimizers on the LeNet-style CNN (MNIST, 12 000 training images)",
+    seed_report="MNIST report: SGD with momentum 0.1 / 0.9, RMSProp and Adam compared by test-accuracy curves",
+    datasets=("mnist",), headline=("*/test_accuracy", "*/epochs_to_97"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -6,23 +6,15 @@ fine-tuned on a small labelled subset, next to the same net trained from scratch
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyldl_gpu as nn
 from experiments import _common as common
+from experiments.experiment import Experiment, register
 from pyldl_gpu import backends, datasets, plots
 
 np = backends.host()
 
-NAME = "stacked_denoising"
-TITLE = "Stacked denoising autoencoder: greedy pretraining with tied weights, then fine-tuning"
-SEED_REPORT = "MNIST report: 900-625-400 pretraining took too long to finish; no accuracy reported"
-DATASETS = ("mnist", "usps", "digits")
-HEADLINE = ("finetuned_accuracy", "scratch_accuracy", "labelled", "layer*/reconstruction_bce")
 MASKING = 0.25  # fraction of inputs zeroed by the binomial masking noise
 RHO, BETA = 0.05, 0.5
 
@@ -95,5 +87,14 @@ def run(args, out: Path) -> dict:
     return results
 
 
+EXPERIMENT = register(Experiment(
+    order=10, name="stacked_denoising",
+    title="Stacked denoising autoencoder: greedy pretraining with tied weights, then fine-tuning",
+    seed_report="MNIST report: 900-625-400 pretraining took too long to finish; no accuracy reported",
+    datasets=("mnist", "usps", "digits"),
+    headline=("finetuned_accuracy", "scratch_accuracy", "labelled", "layer*/reconstruction_bce"),
+    run=run))
+
+
 if __name__ == "__main__":
-    common.main(sys.modules[__name__])
+    common.main(EXPERIMENT)

@@ -1,8 +1,10 @@
 """Every experiment's --quick run, as a user runs it, with metric floors that chance cannot reach;
-the runner; RESULTS.md generation; the README's main job."""
+the runner and the package (registry, any working directory, --help); RESULTS.md generation; the README's
+main job."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -132,9 +134,10 @@ def test_epochs_to_target():
 def test_runner_lists_every_experiment():
     out = subprocess.run([sys.executable, "-m", "experiments", "list"], cwd=ROOT, capture_output=True, text=True,
                          timeout=60, check=True).stdout
-    from experiments import REGISTRY
+    from experiments import registry
 
-    assert all(name in out for name in REGISTRY) and len(out.splitlines()) == len(REGISTRY)
+    names = list(registry())
+    assert all(name in out for name in names) and len(out.splitlines()) == len(names)
 
 
 def test_results_table_is_generated_from_full_runs_only(tmp_path):
@@ -163,3 +166,184 @@ def test_module_entry_point_reports_device_and_cuda_status():
                          timeout=60, check=True, env={**os.environ, "PYLDL_DEVICE": "cpu"}).stdout
     assert "active device: cpu (NumPy" in out and "default dtype: float32" in out
     assert re.search(r"cuda: (usable|not usable: .+)", out)
+
+
+SEED_ORDER = ("linear_regression", "nonlinear_classification", "multiclass_mlp", "autoencoder", "compression",
+              "denoising", "latent_clustering", "cnn", "optimizers", "stacked_denoising", "digit_pairs", "faces",
+              "grid_search")
+
+
+def _env() -> dict:
+    return {**os.environ, "PYLDL_DEVICE": "cpu", "PYLDL_DATA": str(DATA)}
+
+
+def test_registry_has_the_seed_experiments_in_order():
+    from experiments import Experiment, registry
+
+    known = registry()
+    assert tuple(known) == SEED_ORDER
+    for name, experiment in known.items():
+        assert isinstance(experiment, Experiment) and experiment.name == name
+        assert experiment.module == f"experiments.{name}"  # one file each, registered when imported
+        assert experiment.datasets and experiment.headline and experiment.title and experiment.seed_report
+
+
+def test_register_keeps_one_description_per_name():
+    from experiments import Experiment, get, register, registry
+
+    def run(args, out):
+        return {}
+
+    registered = registry()["linear_regression"]
+    other = Experiment(order=1, name="linear_regression", title="t", seed_report="s", datasets=("d",),
+                       headline=("*",), run=run)
+    with pytest.raises(ValueError, match="registered by both"):
+        register(other)
+    run.__module__ = "__main__"  # a script's own description is not registered
+    assert register(other) is other and get("linear_regression") is registered
+
+
+def test_no_sys_path_in_experiments():
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "experiments").rglob("*")
+                 if path.is_file() and "__pycache__" not in path.parts and b"sys.path" in path.read_bytes()]
+    assert not offenders
+
+
+def test_script_by_absolute_path_writes_runs_under_the_working_directory(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "experiments" / "linear_regression.py"), "--quick", "--quiet"],
+                   cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120, check=True)
+    record = json.loads((tmp_path / "runs" / "linear_regression-quick" / "metrics.json").read_text())
+    assert record["experiment"] == "linear_regression" and record["quick"] and record["metrics"]["test_r2"] > 0.95
+
+
+def test_runner_from_another_working_directory(tmp_path):
+    tracked = (ROOT / "experiments" / "RESULTS.md").read_bytes()
+    for command in (["run", "linear_regression", "--quick", "--quiet"], ["results"]):
+        subprocess.run([sys.executable, "-m", "experiments", *command], cwd=tmp_path, env=_env(),
+                       capture_output=True, text=True, timeout=120, check=True)
+    record = json.loads((tmp_path / "runs" / "linear_regression-quick" / "metrics.json").read_text())
+    assert record["experiment"] == "linear_regression" and record["metrics"]["test_r2"] > 0.95
+    assert (tmp_path / "runs" / "RESULTS.md").read_bytes() == tracked  # a quick run adds no row
+    assert (ROOT / "experiments" / "RESULTS.md").read_bytes() == tracked
+
+
+def test_script_run_as_main_leaves_one_registry(tmp_path):
+    """A script is module __main__, and the runner imports it again as experiments.<name>: one registry, whose
+    description comes from the package's module, and the run goes through it."""
+    code = f"""
+import runpy, sys
+sys.argv = ["linear_regression.py", "--quick", "--quiet", "--out", {str(tmp_path / "out")!r}]
+runpy.run_path({str(ROOT / "experiments" / "linear_regression.py")!r}, run_name="__main__")
+from experiments import registry
+known = registry()
+print(len(known), known["linear_regression"].module,
+      known["linear_regression"] is sys.modules["experiments.linear_regression"].EXPERIMENT)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_env(), capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.splitlines()[-1] == f"{len(SEED_ORDER)} experiments.linear_regression True"
+    assert (tmp_path / "out" / "metrics.json").is_file()
+
+
+def _row(title: str, dataset: str, ours: str) -> str:
+    return f"| {title} | {dataset} | seed | {ours} | cpu | 1.0 s |"
+
+
+def _record(folder: Path, name: str, title: str, dataset: str, metrics: dict, quick: bool = False) -> None:
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps({
+        "experiment": name, "title": title, "dataset": dataset, "quick": quick, "device": "cpu", "seed": 0,
+        "wall_seconds": 2.0, "seed_report": "seed", "metrics": metrics}))
+
+
+def test_results_keep_rows_without_runs_and_the_tracked_table_unless_written(tmp_path, capsys):
+    from experiments.__main__ import main
+    from experiments.results import COLUMNS
+
+    kept = (_row("Linear regression with noise", "synthetic", "test_r2 0.9000"),
+            _row("CNNs: Conv1D and Conv2D on USPS, LeNet-style on MNIST", "usps", "conv1d_accuracy 0.9000"))
+    replaced = _row("Multiclass MLP", "digits", "test_accuracy 0.5000")
+    table = tmp_path / "RESULTS.md"
+    table.write_text(f"# Results\n\nan older header\n\n{COLUMNS}\n|---|---|---|---|---|---|\n"
+                     f"{kept[0]}\n{replaced}\n{kept[1]}\n")
+    before = table.read_bytes()
+    runs = tmp_path / "runs"
+    _record(runs / "multiclass_mlp", "multiclass_mlp", "Multiclass MLP", "digits", {"test_accuracy": 0.875})
+    _record(runs / "faces", "faces", "Olivetti faces", "olivetti", {"pixels/identity_accuracy": 0.75})
+    _record(runs / "cnn-quick", "cnn", "CNNs", "usps", {"conv1d_accuracy": 0.1}, quick=True)  # left out
+
+    assert main(["results", "--runs", str(runs), "--table", str(table)]) == 0
+    out = capsys.readouterr().out
+    assert "2 rows kept, 1 updated, 1 added" in out and str(runs / "RESULTS.md") in out
+    assert table.read_bytes() == before, "without --write the tracked table is untouched"
+    text = (runs / "RESULTS.md").read_text()
+    assert all(row in text for row in kept) and replaced not in text and "conv1d_accuracy 0.1" not in text
+    assert "| Multiclass MLP | digits | DIY: USPS MLP 91.72 % | test_accuracy 0.8750 | cpu | 2.0 s |" in text
+    assert "| pixels/identity_accuracy 0.7500 | cpu | 2.0 s |" in text
+    lines = text.splitlines()
+    body = itertools.takewhile(lambda line: line.startswith("| "), lines[lines.index(COLUMNS) + 2:])
+    assert [line.split(" | ")[1] for line in body] == ["synthetic", "digits", "usps", "olivetti"], "runner's order"
+
+    assert main(["results", "--runs", str(runs), "--table", str(table), "--write"]) == 0
+    assert "2 rows kept, 1 updated, 1 added" in capsys.readouterr().out
+    assert table.read_text() == text
+    assert main(["results", "--runs", str(tmp_path / "no-runs"), "--table", str(table)]) == 0
+    assert "4 rows kept, 0 updated, 0 added" in capsys.readouterr().out
+    assert (tmp_path / "no-runs" / "RESULTS.md").read_text() == text
+
+
+def _parsers():
+    """Every parser of the runner (subcommands and each experiment under run), and each script's."""
+    import argparse
+
+    from experiments import registry
+    from experiments.__main__ import build_parser
+    from experiments._common import experiment_parser
+
+    todo, seen = [build_parser(), *(experiment_parser(e) for e in registry().values())], []
+    while todo:
+        parser = todo.pop()
+        seen.append(parser)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend(action.choices.values())
+    return seen
+
+
+def test_every_option_of_every_parser_has_help():
+    import argparse
+
+    parsers = _parsers()
+    assert len(parsers) == 1 + 4 + 2 * len(SEED_ORDER)  # runner, its 4 commands, run NAME, the scripts
+    missing = []
+    for parser in parsers:
+        for action in parser._actions:
+            helps = [action.help]
+            if isinstance(action, argparse._SubParsersAction):
+                helps += [choice.help for choice in action._choices_actions]
+            if not all(h and h.strip() for h in helps):
+                missing.append(f"{parser.prog}: {action.option_strings or action.dest}")
+    assert not missing
+
+
+@pytest.mark.parametrize("argv", [[], ["list"], ["run"], ["run", "cnn"], ["all"], ["results"]])
+def test_help_of_every_subcommand_exits_0(argv, capsys):
+    from experiments.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and out.startswith("usage: python -m experiments")
+    if argv == ["run", "cnn"]:
+        assert "--dataset {usps,mnist}" in out  # the experiment's data sets as the choices
+
+
+def test_unknown_experiment_names_list_the_valid_ones():
+    from experiments import UnknownExperimentError, get
+
+    result = subprocess.run([sys.executable, "-m", "experiments", "run", "no_such"], cwd=ROOT, env=_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "no_such" in result.stderr
+    assert all(name in result.stderr for name in SEED_ORDER)
+    with pytest.raises(UnknownExperimentError, match="grid_search"):
+        get("no_such")
