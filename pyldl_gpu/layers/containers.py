@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import backends
-from ..exceptions import ShapeError
+from ..exceptions import DeviceError, DTypeError, ShapeError
 from ..input_spec import ANY, InputSpec
 from ..module import Module
 
@@ -45,19 +45,24 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._layers)
 
-    def _forward(self, x):
+    def _run(self, x, run):
+        """run (Module.forward_with_state or replay_with_state) through the chain; a child's input error says
+        where in the chain it stands."""
         saved = []
-        for m in self._layers:
-            x, record = m.forward_with_state(x)
+        for i, m in enumerate(self._layers):
+            try:
+                x, record = run(m, x)
+            except (ShapeError, DTypeError, DeviceError) as error:
+                raise type(error)(f"{self._label()} layer {i}: {error}").with_traceback(error.__traceback__) \
+                    from None
             saved.append(record)
         return x, saved
 
+    def _forward(self, x):
+        return self._run(x, Module.forward_with_state)
+
     def _replay(self, x):
-        saved = []
-        for m in self._layers:
-            x, record = m.replay_with_state(x)
-            saved.append(record)
-        return x, saved
+        return self._run(x, Module.replay_with_state)
 
     def _backward(self, saved, delta, input_grad: bool, param_grads: bool):
         for i in range(len(self._layers) - 1, -1, -1):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "pyldl_gpu"
+from paths import PACKAGE
+
 FORBIDDEN = {"numpy", "cupy", "cupyx"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from cases import task_driven_inputs, task_driven_judge
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
@@ -168,19 +169,6 @@ def test_confident_predictions_give_no_denormal_gradients():
     assert denormals(log_softmax.backward(nn.asarray(np.ones((7, 5), dtype=np.float32)))) == 0
     assert float(ce.forward(y, z)) < 1e-6  # the loss itself is unchanged: confident and right
     np.testing.assert_allclose(nn.to_numpy(gradient), 0.0, atol=1e-28)
-
-
-def task_driven_judge(d: int = 7, rng_seed: int = 0):
-    """A small classifier of d inputs into 3 classes, the judge of the TaskDrivenLoss tests."""
-    nn.manual_seed(rng_seed)
-    return nn.Sequential(nn.Linear(d, 5), nn.Tanh(), nn.Linear(5, 3))
-
-
-def task_driven_inputs(rng, n: int = 5, d: int = 7):
-    """(y, yhat) host arrays for TaskDrivenLoss: y = [clean (n, d) | one-hot of 3 classes], yhat (n, d)."""
-    clean = rng.uniform(0.05, 0.95, size=(n, d))
-    labels = np.eye(3)[rng.integers(0, 3, size=n)]
-    return np.concatenate([clean, labels], axis=1), rng.uniform(0.05, 0.95, size=(n, d))
 
 
 @pytest.mark.parametrize("reconstruction", [nn.BCELoss, nn.MSELoss])

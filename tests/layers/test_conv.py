@@ -1,4 +1,4 @@
-"""The seed reports' CNNs learn small real data sets in a few epochs (held-out accuracy far above chance)."""
+"""Conv2D and Conv1D: PyTorch as the oracle, every tile width against im2col, layouts and errors."""
 
 from __future__ import annotations
 
@@ -10,31 +10,32 @@ from pyldl_gpu import backends
 np = backends.host()
 
 
-def test_lenet_learns_mnist_subset(mnist_subset):
-    x_train, y_train, x_test, y_test = mnist_subset
-    nn.manual_seed(0)
-    net = nn.Sequential(nn.Conv2D(9, 1, 15, init="he"), nn.ReLU(), nn.MaxPool2D(2), nn.Conv2D(5, 15, 20, init="he"),
-                        nn.ReLU(), nn.MaxPool2D(2), nn.Flatten(), nn.Linear(180, 100, init="he"), nn.ReLU(),
-                        nn.Linear(100, 10))
-    nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net, lr=2e-3)).fit(x_train, y_train, epochs=3, batch_size=64,
-                                                                       verbose=False)
-    accuracy = nn.evaluate(net, x_test, y_test)["accuracy"]
-    print(f"LeNet on 3000 MNIST images, 3 epochs: test accuracy {accuracy:.4f}")
-    assert accuracy > 0.90, accuracy  # chance is 10 %
+def _torch():
+    return pytest.importorskip("torch")
 
 
-def test_seed_conv1d_net_learns_usps(usps):
-    x_train, y_train, x_test, y_test = usps
-    x_train = x_train[:3000].reshape(-1, 256, 1)
-    x_test = x_test.reshape(-1, 256, 1)
-    nn.manual_seed(0)
-    net = nn.Sequential(nn.Conv1D(3, 1, 32, init="he"), nn.MaxPool1D(2, 2), nn.Flatten(), nn.Linear(4064, 100),
-                        nn.ReLU(), nn.Linear(100, 10))
-    nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net, lr=1e-3)).fit(x_train, y_train[:3000], epochs=3,
-                                                                       batch_size=64, verbose=False)
-    accuracy = nn.evaluate(net, x_test, y_test)["accuracy"]
-    print(f"Conv1D net on 3000 USPS images, 3 epochs: test accuracy {accuracy:.4f}")
-    assert accuracy > 0.85, accuracy
+@pytest.mark.parametrize("k, stride, padding", [(3, 1, 0), ((3, 2), (2, 1), (1, 2)), (5, 3, 2)])
+def test_conv2d_matches_pytorch_forward_and_backward(k, stride, padding, rng):
+    torch = _torch()
+    x = rng.standard_normal((3, 9, 8, 2)).astype(np.float32)
+    conv = nn.Conv2D(k, 2, 4, stride=stride, padding=padding)
+    conv.bias.data[...] = nn.asarray(rng.standard_normal(4))
+    ref = torch.nn.Conv2d(2, 4, k, stride=stride, padding=padding)
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(nn.to_numpy(conv.weight.data)).permute(3, 2, 0, 1))
+        ref.bias.copy_(torch.tensor(nn.to_numpy(conv.bias.data)))
+    xt = torch.tensor(x).permute(0, 3, 1, 2).requires_grad_(True)
+    yt = ref(xt)
+    out = conv(nn.asarray(x))
+    np.testing.assert_allclose(nn.to_numpy(out), yt.permute(0, 2, 3, 1).detach().numpy(), rtol=1e-4, atol=1e-5)
+    delta = rng.standard_normal(tuple(out.shape)).astype(np.float32)
+    yt.backward(torch.tensor(delta).permute(0, 3, 1, 2))
+    conv.zero_grad()
+    conv.backward_update_gradient(nn.asarray(x), nn.asarray(delta))
+    dx = conv.backward_delta(nn.asarray(x), nn.asarray(delta))
+    np.testing.assert_allclose(nn.to_numpy(dx), xt.grad.permute(0, 2, 3, 1).numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(nn.to_numpy(conv.weight.grad), ref.weight.grad.permute(2, 3, 1, 0).numpy(),
+                               rtol=1e-4, atol=1e-4)
 
 
 def _conv_pass(algorithm, kernel, stride, padding, x, chan_out=4, layer=nn.Conv2D):
@@ -93,22 +94,6 @@ def test_conv1d_takes_every_algorithm(algorithm, rng):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
-def test_auto_tile_width_follows_the_measured_costs():
-    """bench/NOTES.md measured the copy, GEMMs and fold per tile width; the model must pick the measured best (or
-    one within 5 % of it) on these layers."""
-    from pyldl_gpu.backends.cpu.tile_model import tile_width
-
-    assert tile_width(128 * 20, 20, 9, 9, 1, 1, 15) in (4, 10)  # LeNet conv1: neither im2col (2.4x) nor banded
-    assert tile_width(128 * 6, 6, 5, 5, 1, 15, 20) in (2, 3)  # LeNet conv2
-    assert tile_width(64, 254, 1, 3, 1, 1, 32) == 2  # the seed Conv1D net
-    assert tile_width(64 * 14, 14, 3, 3, 1, 32, 64) == 1  # many channels, narrow kernel: im2col
-    assert tile_width(32 * 24, 24, 5, 5, 1, 8, 16) in (2, 3, 4)
-    # the input gradient's GEMM + fold, measured: conv2 1.04 ms banded vs 1.19 at g = 3 and 2.2 at im2col;
-    # 64 x 16x16x32 -> 64: 4.0 ms at g = 2 vs 6.7 at im2col
-    assert tile_width(128 * 6, 6, 5, 5, 1, 15, 20, input_gradient=True) == 6
-    assert tile_width(64 * 14, 14, 3, 3, 1, 32, 64, input_gradient=True) == 2
-
-
 def test_tile_width_errors():
     with pytest.raises(ValueError, match="Conv2D: algorithm must be one of"):
         nn.Conv2D(3, 1, 2, algorithm="winograd")
@@ -117,3 +102,14 @@ def test_tile_width_errors():
     conv = nn.Conv2D(3, 1, 2, algorithm=4)
     with pytest.raises(nn.ShapeError, match=r"Conv2D\(3, 1, 2\): tile width 4 does not divide the output width 6"):
         conv(nn.asarray(np.zeros((1, 8, 8, 1), dtype="float32")))
+
+
+def test_constructor_errors():
+    with pytest.raises(ValueError, match="k_size must be an int or a pair"):
+        nn.Conv2D((1, 2, 3), 1, 1)
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        nn.Conv2D(3, 1, 1, stride=0)
+    with pytest.raises(ValueError, match="Conv1D: k_size must be an int"):
+        nn.Conv1D((3, 3), 1, 1)
+    with pytest.raises(ValueError, match="channels must be positive"):
+        nn.Conv2D(3, 0, 1)

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PYLDL_DATA", ROOT.parent / "shared" / "data"))
 
 

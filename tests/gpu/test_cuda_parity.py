@@ -6,9 +6,16 @@ within 0.5 accuracy points on both devices."""
 from __future__ import annotations
 
 import pytest
-from test_conv_layers import GRAD_CASES
-from test_gradients import LOSSES, _modules, loss_inputs
-from test_losses import task_driven_inputs, task_driven_judge
+from cases import (
+    LAYER_CASES,
+    LOSSES,
+    OPTIMIZERS,
+    layer_input,
+    lenet,
+    loss_inputs,
+    task_driven_inputs,
+    task_driven_judge,
+)
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
@@ -18,18 +25,6 @@ pytestmark = pytest.mark.cuda
 
 ELEMENTWISE = 1e-5
 GEMM = 1e-4
-ELEMENTWISE_MODULES = {"identity", "relu", "leaky_relu", "tanh", "sigmoid", "softmax", "log_softmax", "maxpool2d",
-                       "maxpool2d_overlap", "maxpool2d_nonsquare_batch1", "maxpool1d", "maxpool1d_overlap",
-                       "maxpool1d_stride3", "flatten", "reshape", "upsample2", "upsample3_batch1"}
-MODULE_CASES = {**_modules(), **GRAD_CASES, "dropout_fixed_mask": (lambda: nn.Dropout(0.3), (5, 7)),
-                "conv2d_lenet_im2col": (lambda: nn.Conv2D(9, 1, 15, algorithm="im2col"), (3, 28, 28, 1)),
-                "conv2d_lenet_banded": (lambda: nn.Conv2D(5, 15, 20, algorithm="banded"), (3, 12, 12, 15)),
-                "conv2d_lenet_conv2_auto": (lambda: nn.Conv2D(5, 15, 20), (3, 10, 10, 15)),  # two tile widths
-                "conv2d_tiles_stride2_padded": (lambda: nn.Conv2D(5, 3, 4, stride=2, padding=2, algorithm=2),
-                                                (3, 9, 8, 3)),
-                "conv1d_seed": (lambda: nn.Conv1D(3, 1, 32), (3, 256, 1))}
-
-
 def relative_error(gpu, cpu) -> float:
     gpu, cpu = nn.to_numpy(gpu).astype(np.float64), nn.to_numpy(cpu).astype(np.float64)
     assert gpu.shape == cpu.shape
@@ -41,8 +36,6 @@ def _run_module(make, x, delta_seed: int, device: str):
     nn.manual_seed(7)
     with nn.device(device):
         module = make()
-        if isinstance(module, nn.Dropout):
-            module.fixed_mask = nn.asarray((np.random.default_rng(3).random(x.shape) > 0.3).astype(np.float32))
         out = module(nn.asarray(x))
         delta = np.random.default_rng(delta_seed).standard_normal(out.shape).astype(np.float32)
         module.zero_grad()
@@ -52,13 +45,13 @@ def _run_module(make, x, delta_seed: int, device: str):
         return nn.to_numpy(out), nn.to_numpy(dx), grads, buffers
 
 
-@pytest.mark.parametrize("name", list(MODULE_CASES))
+@pytest.mark.parametrize("name", list(LAYER_CASES))
 def test_module_forward_and_backward_match_cpu(name, rng):
-    make, shape = MODULE_CASES[name]
-    x = (rng.standard_normal(shape) * 2.0).astype(np.float32)
-    cpu = _run_module(make, x, 5, "cpu")
-    gpu = _run_module(make, x, 5, "cuda")
-    tol = ELEMENTWISE if name in ELEMENTWISE_MODULES else GEMM
+    case = LAYER_CASES[name]
+    x = layer_input(case, rng, np.float32)
+    cpu = _run_module(case.make, x, 5, "cpu")
+    gpu = _run_module(case.make, x, 5, "cuda")
+    tol = ELEMENTWISE if case.elementwise else GEMM
     assert relative_error(gpu[0], cpu[0]) < tol, "output"
     assert relative_error(gpu[1], cpu[1]) < tol, "input gradient"
     assert gpu[2].keys() == cpu[2].keys()
@@ -96,15 +89,6 @@ def test_task_driven_loss_matches_cpu(rng):
     assert relative_error(gpu[0], cpu[0]) < GEMM and relative_error(gpu[1], cpu[1]) < GEMM
 
 
-OPTIMIZERS = {
-    "sgd": lambda net: nn.SGD(net, lr=0.1),
-    "sgd_momentum_nesterov_wd": lambda net: nn.SGD(net, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
-    "rmsprop": lambda net: nn.RMSProp(net, lr=0.01),
-    "adam": lambda net: nn.Adam(net, lr=0.01),
-    "adamw": lambda net: nn.AdamW(net, lr=0.01, weight_decay=0.1),
-}
-
-
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_optimizer_steps_match_cpu(name, rng):
     """Three updates from the same weights and the same gradients give the same weights."""
@@ -126,8 +110,6 @@ def test_optimizer_steps_match_cpu(name, rng):
 
 
 def test_lenet_three_epochs_same_accuracy_on_both_devices(mnist_subset):
-    from test_conv_layers import lenet
-
     x_train, y_train, x_test, y_test = mnist_subset
     accuracy = {}
     for device in ("cpu", "cuda"):
