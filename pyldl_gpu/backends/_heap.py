@@ -3,9 +3,13 @@
 NumPy allocates every array with malloc. glibc serves blocks above its mmap threshold with fresh mappings and
 gives the top of its heap back to the OS once more than M_TRIM_THRESHOLD bytes there are free; either way the
 next step's arrays of the same sizes land on new pages, which the kernel zero-fills one 4 KiB page fault at a
-time. The LeNet-style W3 step took about 1,700 such faults, 2.8 of its 14.2 ms on the project's 2-core machine
-(PyTorch's own W3 step took 2,700: its CPU allocator is glibc's too). Raising both thresholds keeps a step's
-memory mapped for the next step: W3 ran at 11.4 ms with no page faults.
+time: a convolutional training step takes thousands of them. Raising both thresholds keeps a step's memory mapped
+for the next step, and the page faults disappear (bench/NOTES.md has the measurements; PyTorch's CPU allocator is
+glibc's too and gains from the same setting).
+
+It is on by default, when the CPU backend is first used: training is what the library is for, and the setting
+makes its CNN steps markedly faster. Turn it off with ``PYLDL_MALLOC_TUNING=0`` when pyldl_gpu runs inside a
+long-lived process whose other parts should get freed memory back quickly.
 
 The setting is process-wide (every library in the process shares the heap) and costs resident memory: up to
 ``trim_threshold`` freed bytes stay mapped instead of going back to the OS. It is skipped where the C library is

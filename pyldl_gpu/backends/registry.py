@@ -58,9 +58,14 @@ def backend_names() -> list[str]:
 
 def accepted() -> str:
     """The accepted device strings, for error messages."""
-    names = [f"'{n}', '{n}:N'" if e.indexed else f"'{n}'" for n, e in _REGISTRY.items()]
-    indexed = " (N a device index)" if any(e.indexed for e in _REGISTRY.values()) else ""
-    return ", ".join(names) + indexed + " or 'auto'"
+    names, noted = [], False
+    for name, entry in _REGISTRY.items():
+        if entry.indexed:
+            names.append(f"'{name}', '{name}:N'" + ("" if noted else " (N a device index)"))
+            noted = True
+        else:
+            names.append(f"'{name}'")
+    return ", ".join(names) + " or 'auto'"
 
 
 def parse_device(spec: object, source: str = "device") -> DeviceSpec:
