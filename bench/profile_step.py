@@ -41,17 +41,18 @@ def profile(key: str, batch: int, algorithm: str | None) -> None:
     opt = nn.SGD(net, lr=0.01)
     x, y = synthetic_data(w, n_batches=1)
     x, y = nn.asarray(x), nn.asarray(y)
-    rows, h = [], x
+    rows, h, saved = [], x, []
     for m in net:
-        rows.append((f"forward  {m!r}", _median_ms(lambda m=m, h=h: m(h))))
-        h = m(h)
+        rows.append((f"forward  {m!r}", _median_ms(lambda m=m, h=h: m.forward_with_state(h))))
+        h, record = m.forward_with_state(h)
+        saved.append(record)
     out = h
     rows.append(("loss forward + backward", _median_ms(lambda: (loss.forward(y, out), loss.backward(y, out)))))
     delta = loss.backward(y, out)
     for i, m in reversed(list(enumerate(net))):
-        m(m._input)  # re-run forward so its caches belong to this input
-        rows.append((f"backward {m!r}", _median_ms(lambda m=m, d=delta, i=i: m.backward(d, input_grad=i > 0))))
-        delta = m.backward(delta) if i > 0 else None
+        rows.append((f"backward {m!r}", _median_ms(
+            lambda m=m, d=delta, i=i: m.backward_with_state(saved[i], d, input_grad=i > 0))))
+        delta = m.backward_with_state(saved[i], delta) if i > 0 else None
     rows.append(("SGD step", _median_ms(opt.step)))
     trainer = nn.Optim(net, loss, opt)
     whole = _median_ms(lambda: trainer.step(x, y))
