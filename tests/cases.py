@@ -61,6 +61,7 @@ def _batch_norm_twin(bn, x, delta):
                                                                                          "bias": d_beta}
 
 
+CONV_TWIN = _conv_twin
 MAX_POOL_TWIN = _pool_twin(reference.max_pool2d, reference.max_pool2d_backward)
 AVG_POOL_TWIN = _pool_twin(reference.avg_pool2d, reference.avg_pool2d_backward)
 
@@ -157,6 +158,20 @@ LAYER_CASES: dict[str, LayerCase] = {
                                                 nn.Flatten(), nn.Linear(18, 8), nn.Reshape((2, 2, 2)),
                                                 nn.Upsample2D(3), nn.Conv2D(1, 2, 1)), (2, 6, 6, 1)),
 }
+
+
+def against_twin(module, x, twin, rng):
+    """[(what, fast, twin), ...] for module(x) and its backward at a random delta, against twin(module, x, delta):
+    the output, the input gradient and every parameter gradient."""
+    y = module(x)
+    delta = nn.asarray(rng.standard_normal(tuple(y.shape)))
+    module.zero_grad()
+    dx = module.backward(delta)
+    y_twin, dx_twin, grads_twin = twin(module, x, delta)
+    grads = {name: p.grad for name, p in module.named_parameters()}
+    assert grads.keys() == grads_twin.keys()
+    return [("output", y, y_twin), ("input gradient", dx, dx_twin),
+            *((f"gradient of {key}", grads[key], value) for key, value in grads_twin.items())]
 
 
 def layer_input(case: LayerCase, rng, dtype=None):

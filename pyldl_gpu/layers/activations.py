@@ -18,15 +18,24 @@ class Identity(Module):
         return delta
 
 
-class ReLU(Module):
-    """y = max(x, 0); dy/dx = 1 where y > 0, else 0 (0 at x = 0)."""
+class _ByOutput(Module):
+    """An activation whose derivative is a function of its output y: the forward keeps y, and both passes are the
+    backend's fused pair ``op`` / ``op_backward``."""
+
+    op = ""
 
     def _forward(self, x):
-        y = backends.active().relu(x)
+        y = getattr(backends.active(), self.op)(x)
         return y, y
 
     def _backward_input(self, y, delta):
-        return backends.active().relu_backward(y, delta)
+        return getattr(backends.active(), self.op + "_backward")(y, delta)
+
+
+class ReLU(_ByOutput):
+    """y = max(x, 0); dy/dx = 1 where y > 0, else 0 (0 at x = 0)."""
+
+    op = "relu"
 
 
 class LeakyReLU(Module):
@@ -53,26 +62,16 @@ class LeakyReLU(Module):
         return f"alpha={self.alpha}"
 
 
-class Tanh(Module):
+class Tanh(_ByOutput):
     """y = tanh(x); dy/dx = 1 - y^2."""
 
-    def _forward(self, x):
-        y = backends.active().tanh(x)
-        return y, y
-
-    def _backward_input(self, y, delta):
-        return backends.active().tanh_backward(y, delta)
+    op = "tanh"
 
 
-class Sigmoid(Module):
+class Sigmoid(_ByOutput):
     """y = 1 / (1 + exp(-x)), finite for any x; dy/dx = y (1 - y)."""
 
-    def _forward(self, x):
-        y = backends.active().sigmoid(x)
-        return y, y
-
-    def _backward_input(self, y, delta):
-        return backends.active().sigmoid_backward(y, delta)
+    op = "sigmoid"
 
 
 def _along_last(op, x, axis: int):
@@ -93,24 +92,14 @@ def log_softmax(x, axis: int = -1):
     return _along_last(backends.active().log_softmax, x, axis)
 
 
-class Softmax(Module):
+class Softmax(_ByOutput):
     """s = softmax(x) over the last axis; dL/dx = s * (delta - sum_j delta_j s_j)."""
 
-    def _forward(self, x):
-        s = backends.active().softmax(x)
-        return s, s
-
-    def _backward_input(self, s, delta):
-        return backends.active().softmax_backward(s, delta)
+    op = "softmax"
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_ByOutput):
     """y = log(softmax(x)) over the last axis, without forming softmax's small numbers;
     dL/dx = delta - softmax(x) * sum_j delta_j."""
 
-    def _forward(self, x):
-        y = backends.active().log_softmax(x)
-        return y, y
-
-    def _backward_input(self, y, delta):
-        return backends.active().log_softmax_backward(y, delta)
+    op = "log_softmax"

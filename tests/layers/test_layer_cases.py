@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from cases import LAYER_CASES, layer_input
+from cases import LAYER_CASES, against_twin, layer_input
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
@@ -20,6 +20,12 @@ BAD_CASES = [name for name, case in LAYER_CASES.items() if case.bad is not None]
 
 def _grads(module):
     return {name: nn.to_numpy(p.grad).copy() for name, p in module.named_parameters()}
+
+
+def _built(name, rng):
+    """(a fresh module of the case, a float32 input on the device)."""
+    case = LAYER_CASES[name]
+    return case.make(), nn.asarray(layer_input(case, rng, np.float32))
 
 
 def _state(module):
@@ -45,18 +51,8 @@ def test_fast_layer_equals_its_textbook_twin(name, rng):
         module = case.make()
         for p in module.parameters():  # no zero biases: a twin that dropped the bias must fail
             p.data[...] = nn.asarray(rng.standard_normal(p.shape))
-        x = nn.asarray(layer_input(case, rng))
-        y = module(x)
-        delta = nn.asarray(rng.standard_normal(tuple(y.shape)))
-        module.zero_grad()
-        dx = module.backward(delta)
-        y_twin, dx_twin, grads_twin = case.twin(module, x, delta)
-    np.testing.assert_allclose(nn.to_numpy(y), nn.to_numpy(y_twin), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(nn.to_numpy(dx), nn.to_numpy(dx_twin), rtol=1e-12, atol=1e-12)
-    grads = _grads(module)
-    assert grads.keys() == grads_twin.keys()
-    for key, value in grads_twin.items():
-        np.testing.assert_allclose(grads[key], nn.to_numpy(value), rtol=1e-11, atol=1e-12, err_msg=key)
+        for what, ours, theirs in against_twin(module, nn.asarray(layer_input(case, rng)), case.twin, rng):
+            np.testing.assert_allclose(nn.to_numpy(ours), nn.to_numpy(theirs), rtol=1e-11, atol=1e-12, err_msg=what)
 
 
 @pytest.mark.parametrize("name", list(LAYER_CASES))
@@ -64,9 +60,7 @@ def test_a_copy_of_the_input_gives_the_same_gradients(name, rng):
     """backward(delta) after module(x) uses what the forward kept; the course calls with an explicit x rebuild it
     from that x: for a copy of x both must agree exactly, parameters and input alike, and rebuilding changes no
     running statistics."""
-    case = LAYER_CASES[name]
-    module = case.make()
-    x = nn.asarray(layer_input(case, rng, np.float32))
+    module, x = _built(name, rng)
     y = module(x)
     delta = nn.asarray(rng.standard_normal(tuple(y.shape)).astype(np.float32))
     module.zero_grad()
@@ -83,9 +77,7 @@ def test_a_copy_of_the_input_gives_the_same_gradients(name, rng):
 
 @pytest.mark.parametrize("name", list(LAYER_CASES))
 def test_eval_mode_keeps_nothing_for_backward(name, rng):
-    case = LAYER_CASES[name]
-    module = case.make()
-    x = nn.asarray(layer_input(case, rng, np.float32))
+    module, x = _built(name, rng)
     module(x)
     assert module._saved is not None
     module.eval()
@@ -98,7 +90,7 @@ def test_eval_mode_keeps_nothing_for_backward(name, rng):
 @pytest.mark.parametrize("name", BAD_CASES)
 def test_a_wrong_input_shape_is_refused_naming_module_expected_and_got(name, rng):
     case = LAYER_CASES[name]
-    module = case.make()
+    module, _ = _built(name, rng)
     before = _state(module)
     label = module._label()
     with pytest.raises(nn.ShapeError) as info:
@@ -114,9 +106,7 @@ def test_a_wrong_input_shape_is_refused_naming_module_expected_and_got(name, rng
 @pytest.mark.parametrize("name", list(LAYER_CASES))
 def test_a_delta_of_another_shape_is_refused_naming_the_module(name, rng):
     """Never a silent broadcast (a (2, 1) delta for a (2, 3) output) nor a bare reshape error."""
-    case = LAYER_CASES[name]
-    module = case.make()
-    x = nn.asarray(layer_input(case, rng, np.float32))
+    module, x = _built(name, rng)
     y = module(x)
     for shape in ((*y.shape[:-1], 1), (*y.shape[:-1], y.shape[-1] + 1)):
         if shape == tuple(y.shape):

@@ -5,6 +5,7 @@ hand-picked cases.)"""
 from __future__ import annotations
 
 import pytest
+from cases import CONV_TWIN, against_twin
 
 import pyldl_gpu as nn
 from pyldl_gpu import backends
@@ -23,8 +24,8 @@ def _backward(module, x, rng):
     return y, dx, {name: p.grad for name, p in module.named_parameters()}, delta
 
 
-def _close(ours, theirs):
-    np.testing.assert_allclose(nn.to_numpy(ours), nn.to_numpy(theirs), **TIGHT)
+def _close(ours, theirs, what=""):
+    np.testing.assert_allclose(nn.to_numpy(ours), nn.to_numpy(theirs), **TIGHT, err_msg=what)
 
 
 def _conv_config(seed: int, one_d: bool):
@@ -38,47 +39,27 @@ def _conv_config(seed: int, one_d: bool):
                 int(rng.integers(1, 5))), cout=int(rng.integers(1, 6)), bias=bool(rng.integers(0, 2)))
 
 
-@pytest.mark.parametrize("seed", range(16))
-def test_conv2d_at_every_algorithm_equals_im2col_and_col2im(seed):
-    c = _conv_config(seed, one_d=False)
+@pytest.mark.parametrize("seed", range(24))
+def test_convolutions_at_every_algorithm_equal_im2col_and_col2im(seed):
+    """Conv2D at auto, im2col, banded and tile widths, and Conv1D (every fourth seed)."""
+    one_d = seed % 4 == 3
+    c = _conv_config(seed, one_d)
     rng = c["rng"]
     wo = (c["shape"][2] + 2 * c["padding"][1] - c["k"][1]) // c["stride"][1] + 1
     choices = ["auto", "im2col", "banded", *[g for g in range(2, wo) if wo % g == 0]]  # the last: a tile width
-    algorithm = choices[seed % len(choices)]
     with nn.default_dtype("float64"):
-        conv = nn.Conv2D(c["k"], c["shape"][3], c["cout"], c["stride"], c["padding"], bias=c["bias"],
-                         algorithm=algorithm)
+        if one_d:
+            b, _, length, cin = c["shape"]
+            conv = nn.Conv1D(c["k"][1], cin, c["cout"], c["stride"][1], c["padding"][1], bias=c["bias"])
+            x = nn.asarray(rng.standard_normal((b, length, cin)))
+        else:
+            conv = nn.Conv2D(c["k"], c["shape"][3], c["cout"], c["stride"], c["padding"], bias=c["bias"],
+                             algorithm=choices[seed % len(choices)])
+            x = nn.asarray(rng.standard_normal(c["shape"]))
         if conv.bias is not None:
             conv.bias.data[...] = nn.asarray(rng.standard_normal(c["cout"]))
-        x = nn.asarray(rng.standard_normal(c["shape"]))
-        y, dx, grads, delta = _backward(conv, x, rng)
-        bias = None if conv.bias is None else conv.bias.data
-        _close(y, reference.conv2d(x, conv.weight.data, bias, c["stride"], c["padding"]))
-        d_x, d_w, d_b = reference.conv2d_backward(x, conv.weight.data, delta, c["stride"], c["padding"])
-    _close(dx, d_x)
-    _close(grads["weight"], d_w)
-    if bias is not None:
-        _close(grads["bias"], d_b)
-
-
-@pytest.mark.parametrize("seed", range(8))
-def test_conv1d_equals_its_twin(seed):
-    c = _conv_config(100 + seed, one_d=True)
-    rng = c["rng"]
-    b, _, length, cin = c["shape"]
-    with nn.default_dtype("float64"):
-        conv = nn.Conv1D(c["k"][1], cin, c["cout"], c["stride"][1], c["padding"][1], bias=c["bias"])
-        if conv.bias is not None:
-            conv.bias.data[...] = nn.asarray(rng.standard_normal(c["cout"]))
-        x = nn.asarray(rng.standard_normal((b, length, cin)))
-        y, dx, grads, delta = _backward(conv, x, rng)
-        bias = None if conv.bias is None else conv.bias.data
-        _close(y, reference.conv1d(x, conv.weight.data, bias, c["stride"][1], c["padding"][1]))
-        d_x, d_w, d_b = reference.conv1d_backward(x, conv.weight.data, delta, c["stride"][1], c["padding"][1])
-    _close(dx, d_x)
-    _close(grads["weight"], d_w)
-    if bias is not None:
-        _close(grads["bias"], d_b)
+        for what, ours, theirs in against_twin(conv, x, CONV_TWIN, rng):
+            _close(ours, theirs, what)
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -101,7 +82,8 @@ def test_pooling_equals_windows_and_argmax(seed):
 @pytest.mark.parametrize("seed", range(6))
 def test_batch_norm_equals_its_formula(seed):
     rng = np.random.default_rng(300 + seed)
-    shape = [(int(rng.integers(2, 9)), 5), (3, int(rng.integers(2, 7)), 4), (2, 3, int(rng.integers(2, 6)), 3)][seed % 3]
+    n = int(rng.integers(2, 7))
+    shape = [(n + 2, 5), (3, n, 4), (2, 3, n, 3)][seed % 3]
     with nn.default_dtype("float64"):
         bn = (nn.BatchNorm2D if len(shape) == 4 else nn.BatchNorm1D)(shape[-1], affine=seed % 2 == 0)
         if bn.weight is not None:

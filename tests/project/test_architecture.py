@@ -63,7 +63,7 @@ def _imported_parts(path):
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.ImportFrom) and node.level:
             base = package[:len(package) - (node.level - 1)]
-            targets = [base + node.module.split(".")] if node.module else [base + [a.name] for a in node.names]
+            targets = [base + node.module.split(".")] if node.module else [[*base, a.name] for a in node.names]
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
             targets = [name.split(".") for name in names if name.startswith("pyldl_gpu")]
