@@ -4,7 +4,7 @@ before every round lets the other library's worker threads stop spinning first.
 
 PyTorch runs in the benchmark's own process by default, sharing its C heap, which pyldl_gpu tunes (see
 pyldl_gpu/backends/_heap.py): both libraries then get the same heap. With ``PYLDL_BENCH_ISOLATE=1`` PyTorch's
-rounds run in a worker process of their own (bench/torch_worker.py) with glibc's default heap, as a PyTorch
+rounds run in a worker process of their own (bench/worker.py) with glibc's default heap, as a PyTorch
 user has it; with ``PYLDL_BENCH_ISOLATE=tuned`` in a worker process given the same heap setting as ours (equal
 heaps, nothing shared). Each result records which (``torch_process``: shared, own or own-tuned)."""
 
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from worker import Worker
 from workloads import (
     ROUNDS,
     Workload,
@@ -42,30 +40,12 @@ def require_device(device: str) -> None:
         pytest.skip("CUDA not usable here: CuPy missing or no CUDA device")
 
 
-class TorchProcess:
-    """PyTorch's workload in its own process (bench/torch_worker.py); ``seconds_per_step(n)`` times n steps.
+class TorchProcess(Worker):
+    """PyTorch's workload in its own process (bench/worker.py); ``seconds_per_step(n)`` times n steps.
     tuned: give that process pyldl_gpu's heap setting (else glibc's default heap)."""
 
     def __init__(self, w: Workload, device: str, train: bool, tuned: bool = False) -> None:
-        key = w.name.split()[0]
-        worker = Path(__file__).with_name("torch_worker.py")
-        self.proc = subprocess.Popen([sys.executable, str(worker), key, str(w.batch), device,
-                                      "train" if train else "inference", "tuned" if tuned else "default"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.ready = self.proc.stdout.readline().strip() == "ready"
-        if not self.ready:
-            self.close()
-
-    def seconds_per_step(self, n: int) -> float:
-        self.proc.stdin.write(f"{n}\n")
-        self.proc.stdin.flush()
-        return float(self.proc.stdout.readline())
-
-    def close(self) -> None:
-        """End the worker (stdin closed ends its loop) and release its pipes."""
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-        self.proc.stdout.close()
+        super().__init__(w, device, train, heap="tuned" if tuned else "default", lib="torch")
 
 
 def torch_peer(w: Workload, device: str, train: bool, process: str | None = ISOLATE):
