@@ -34,7 +34,7 @@ class InputSpec:
     """Layouts (alternatives), an optional dtype taken from one of the module's parameters, kernel fits, and for
     reshaping modules a required number of values per sample."""
 
-    __slots__ = ("dtype_of", "fits", "layouts", "per_sample")
+    __slots__ = ("_rules", "dtype_of", "fits", "layouts", "per_sample")
 
     def __init__(self, *layouts: tuple, dtype_of: str | None = None, fits: tuple[KernelFit, ...] = (),
                  per_sample: tuple[int, str] | None = None) -> None:
@@ -42,6 +42,9 @@ class InputSpec:
         self.dtype_of = dtype_of  # e.g. "weight": x must have the dtype of module.weight.data
         self.fits = fits
         self.per_sample = per_sample  # (values, target shape text) for Reshape
+        # each layout as (number of axes, whether more may follow, the (axis, size) pairs it fixes): checked on
+        # every forward, so in plain loops
+        self._rules = tuple(_rule(layout) for layout in self.layouts)
 
     def describe(self) -> str:
         return " or ".join("(" + ", ".join(map(str, layout)) + ")" for layout in self.layouts)
@@ -50,7 +53,14 @@ class InputSpec:
         """Raise DeviceError/TypeError, ShapeError or DTypeError naming ``module`` unless x fits."""
         backends.require_array(x, module)
         shape, name = x.shape, module._label  # a repr is built only for an error
-        if not any(_fits(layout, shape) for layout in self.layouts):
+        for ndim, open_ended, fixed in self._rules:
+            if len(shape) == ndim or (open_ended and len(shape) > ndim):
+                for axis, size in fixed:
+                    if shape[axis] != size:
+                        break
+                else:
+                    break
+        else:
             raise ShapeError(f"{name()}: expected input {self.describe()}, got {tuple(shape)}")
         for fit in self.fits:
             if shape[fit.axis] + 2 * fit.padding < fit.kernel:
@@ -66,16 +76,10 @@ class InputSpec:
                 raise DTypeError(f"{name()}: expected {dtype} input, got {x.dtype} (convert with pyldl_gpu.asarray(x))")
 
 
-def _fits(layout: tuple, shape: tuple) -> bool:
-    if layout and layout[-1] == ANY:
-        fixed = layout[:-1]
-        if len(shape) < len(fixed):
-            return False
-    else:
-        fixed = layout
-        if len(shape) != len(fixed):
-            return False
-    return all(not isinstance(want, int) or want == got for want, got in zip(fixed, shape))
+def _rule(layout: tuple) -> tuple:
+    open_ended = bool(layout) and layout[-1] == ANY
+    axes = layout[:-1] if open_ended else layout
+    return len(axes), open_ended, tuple((i, size) for i, size in enumerate(axes) if isinstance(size, int))
 
 
 ANY_INPUT = InputSpec(("batch", ANY))

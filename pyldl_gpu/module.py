@@ -181,11 +181,13 @@ class Module:
 
     def backward_update_gradient(self, x, delta) -> None:
         """Accumulate the gradient of the loss w.r.t. this module's parameters, at input x (none by default)."""
+        backends.require_array(delta, self)
         _, saved = self.replay_with_state(x)
         self.backward_with_state(saved, delta, input_grad=False)
 
     def backward_delta(self, x, delta):
         """Return the gradient of the loss w.r.t. the input x, given delta = dL/doutput."""
+        backends.require_array(delta, self)
         _, saved = self.replay_with_state(x)
         return self.backward_with_state(saved, delta, param_grads=False)
 
@@ -197,6 +199,7 @@ class Module:
             raise RuntimeError(f"{self._label()}: backward(delta) needs a previous call module(x) in training "
                                "mode (call forward(x) before any backward; in eval mode nothing is kept: use "
                                "backward_delta(x, delta))")
+        backends.require_array(delta, self)
         return self.backward_with_state(saved, delta, input_grad)
 
     def zero_grad(self) -> None:
@@ -235,9 +238,10 @@ class Module:
 
     def backward_with_state(self, saved: Saved, delta, input_grad: bool = True, param_grads: bool = True):
         """Backward from a Saved record: accumulate parameter gradients (if param_grads) and return dL/dx (or None
-        when input_grad is False). delta must have the shape of the output that record belongs to."""
-        backends.require_array(delta, self)
-        if delta.shape != saved.out_shape:
+        when input_grad is False). delta must have the shape of the output that record belongs to (the public
+        calls above also check that it is an array of the active device; containers pass their own)."""
+        if getattr(delta, "shape", None) != saved.out_shape:
+            backends.require_array(delta, self)
             raise ShapeError(f"{self._label()}: expected delta {tuple(saved.out_shape)} (the shape of this "
                              f"module's output), got {tuple(delta.shape)}")
         if not (self._course_params or self._course_input):
