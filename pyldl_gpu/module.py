@@ -169,9 +169,11 @@ class Module:
         """y = forward(x); in training mode also keep what ``backward(delta)`` needs (in eval mode nothing)."""
         state = self.__dict__  # plain slots, not parameters: skip the registering __setattr__ (hot path)
         state["_saved"] = None  # free the last call's arrays before this call allocates its own
-        y, saved = self.forward_with_state(x)
-        if self.training:
-            state["_saved"] = saved
+        if not self.training:
+            if self._course_forward:
+                self.input_spec.check(self, x)
+            return self.forward(x)
+        y, state["_saved"] = self.forward_with_state(x)
         return y
 
     def forward(self, x):

@@ -10,6 +10,10 @@ from ..input_spec import ANY, InputSpec
 from ..module import Module
 
 
+def _forward_only(module: Module, x) -> tuple:
+    return module.forward(x), None
+
+
 class Sequential(Module):
     """Chains modules: forward runs them in order, backward in reverse.
 
@@ -60,6 +64,10 @@ class Sequential(Module):
 
     def _forward(self, x):
         return self._run(x, Module.forward_with_state)
+
+    def forward(self, x):
+        """The chain's output, keeping nothing (eval-mode calls and the course API's forward)."""
+        return self._run(x, _forward_only)[0]
 
     def _replay(self, x):
         return self._run(x, Module.replay_with_state)
