@@ -25,7 +25,7 @@ class Backend:
     FUSED_OPERATIONS = (  # the operations a kernel may serve (the second half of this class)
         "relu", "relu_backward", "tanh", "tanh_backward", "sigmoid", "sigmoid_backward", "softmax", "softmax_backward",
         "log_softmax", "log_softmax_backward", "softmax_cross_entropy", "softmax_cross_entropy_backward",
-        "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward", "conv_windows", "conv_fold",
+        "max_pool2d", "max_pool2d_backward", "relu_max_pool2d", "relu_max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward", "conv_windows", "conv_fold",
         "sgd_update", "rmsprop_update", "adam_update")
 
     def __init__(self, seed: int | None = None) -> None:
@@ -149,6 +149,17 @@ class Backend:
     def max_pool2d_backward(self, delta, winners, kernel: tuple, stride: tuple):
         """dL/dx (batch, H, W, C) of max_pool2d: each window's delta goes to its winner."""
         return pooling.max_pool2d_backward(self.xp, delta, winners, kernel, stride)
+
+    def relu_max_pool2d(self, x, kernel: tuple, stride: tuple, relu_first: bool):
+        """A ReLU and a max pool as one operation (they commute exactly): x (batch, H, W, C) -> (y (batch, Ho, Wo,
+        C), winners), y = relu(max_pool2d(x)). winners are those of the pool of relu(x) (relu_first: a ReLU then
+        the pool) or of x (the pool then a ReLU), so max_pool2d_backward reads them as the pool's own."""
+        return pooling.relu_max_pool2d(self.xp, x, kernel, stride, relu_first)
+
+    def relu_max_pool2d_backward(self, delta, winners, kernel: tuple, stride: tuple):
+        """dL/dx (batch, H, W, C) of relu_max_pool2d, through both: each window's delta to its winner where the
+        output is positive, else nothing."""
+        return pooling.relu_max_pool2d_backward(self.xp, delta, winners, kernel, stride)
 
     def avg_pool2d(self, x, kernel: tuple, stride: tuple):
         """Mean over (kh, kw) windows: x (batch, H, W, C) -> (batch, Ho, Wo, C)."""

@@ -12,6 +12,7 @@ from .devices import active
 _lock = threading.Lock()
 _controller = None  # threadpoolctl's controller, built on first use (it scans the loaded libraries)
 _limit = None  # its limit while any blas_threads block runs, else None
+_limit_threads: int | None = None  # that limit's thread count (the CPU kernels follow it)
 _holders = 0  # how many blas_threads blocks are open, in all threads
 
 
@@ -25,7 +26,7 @@ def blas_threads(n: int) -> Iterator[None]:
     """Limit the CPU BLAS pool (OpenBLAS, MKL, ...) to ``n`` threads inside the context (a process-wide setting).
     Blocks open in several threads at once share one limit, set by the first and undone by the last to close,
     so the pool ends as it was found. A no-op on other devices."""
-    global _controller, _limit, _holders
+    global _controller, _limit, _limit_threads, _holders
     if active().name != "cpu":
         yield
         return
@@ -36,6 +37,7 @@ def blas_threads(n: int) -> Iterator[None]:
 
                 _controller = ThreadpoolController()
             _limit = _controller.limit(limits=int(n), user_api="blas")
+            _limit_threads = int(n)
         _holders += 1
     try:
         yield
@@ -44,4 +46,10 @@ def blas_threads(n: int) -> Iterator[None]:
             _holders -= 1
             if _holders == 0:
                 _limit.restore_original_limits()
-                _limit = None
+                _limit = _limit_threads = None
+
+
+def blas_thread_limit() -> int | None:
+    """The thread count an open blas_threads block set (DataParallel's replicas: 1), else None. The CPU
+    backend's compiled kernels use no more threads than that, so the replicas do not oversubscribe the cores."""
+    return _limit_threads

@@ -8,10 +8,22 @@ from .. import backends
 from ..exceptions import DeviceError, DTypeError, ShapeError
 from ..input_spec import ANY, InputSpec
 from ..module import Module
+from . import _fused
 
 
 def _forward_only(module: Module, x) -> tuple:
     return module.forward(x), None
+
+
+class _Records(list):
+    """A chain's state: its children's Saved records, and where two children ran as one fused operation
+    (``pairs``: the first one's index -> relu_first; see _fused.py)."""
+
+    pairs: dict
+
+
+def _label_error(error, label: str, i: int):
+    return type(error)(f"{label} layer {i}: {error}").with_traceback(error.__traceback__)
 
 
 class Sequential(Module):
@@ -19,7 +31,8 @@ class Sequential(Module):
 
     Children are named '0', '1', ... so parameter names read '0.weight', '2.bias'. The chain's state is the list
     of its children's Saved records; ``backward(delta)`` does parameter gradients and deltas in one reverse pass
-    and skips the first module's input gradient when nobody asks for it."""
+    and skips the first module's input gradient when nobody asks for it. A ReLU next to a max pool (either order)
+    runs as one fused backend operation, forward and backward, each keeping its own record (_fused.py)."""
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
@@ -49,17 +62,27 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._layers)
 
-    def _run(self, x, run):
-        """run (Module.forward_with_state or replay_with_state) through the chain; a child's input error says
-        where in the chain it stands."""
-        saved = []
-        for i, m in enumerate(self._layers):
+    def _run(self, x, run, keep: bool = True):
+        """run (Module.forward_with_state or replay_with_state) through the chain, fused pairs as one operation;
+        a child's input error says where in the chain it stands."""
+        saved, layers, i = _Records(), self._layers, 0
+        saved.pairs = {}
+        while i < len(layers):
+            relu_first = _fused.pair_at(layers, i)
             try:
-                x, record = run(m, x)
+                if relu_first is not None:
+                    pool = layers[i + 1] if relu_first else layers[i]
+                    x, records = _fused.forward(pool, x, relu_first, keep)
+                    saved.pairs[i] = relu_first
+                    saved.extend(records or (None, None))
+                    i += 2
+                    continue
+                x, record = run(layers[i], x)
             except (ShapeError, DTypeError, DeviceError) as error:
-                raise type(error)(f"{self._label()} layer {i}: {error}").with_traceback(error.__traceback__) \
-                    from None
+                at = i + 1 if relu_first else i  # a pair's check is its pool's
+                raise _label_error(error, self._label(), at) from None
             saved.append(record)
+            i += 1
         return x, saved
 
     def _forward(self, x):
@@ -67,14 +90,25 @@ class Sequential(Module):
 
     def forward(self, x):
         """The chain's output, keeping nothing (eval-mode calls and the course API's forward)."""
-        return self._run(x, _forward_only)[0]
+        return self._run(x, _forward_only, keep=False)[0]
 
     def _replay(self, x):
         return self._run(x, Module.replay_with_state)
 
     def _backward(self, saved, delta, input_grad: bool, param_grads: bool):
-        for i in range(len(self._layers) - 1, -1, -1):
+        pairs = getattr(saved, "pairs", {})
+        i = len(self._layers) - 1
+        while i >= 0:
+            if i - 1 in pairs:  # a fused pair ends here: one backward for both (neither has parameters)
+                relu_first = pairs[i - 1]
+                if i - 1 == 0 and not input_grad:
+                    return None
+                pool = self._layers[i] if relu_first else self._layers[i - 1]
+                delta = _fused.backward(pool, saved[i - 1:i + 1], relu_first, delta)
+                i -= 2
+                continue
             delta = self._layers[i].backward_with_state(saved[i], delta, input_grad or i > 0, param_grads)
+            i -= 1
         return delta
 
     def output_shape(self, input_shape: tuple) -> tuple:

@@ -1,4 +1,5 @@
-"""The CPU backend: NumPy, with the few operations NumPy serves faster another way overridden."""
+"""The CPU backend: NumPy, with the fused operations served by compiled kernels (compiled.py, kernels/) and the few
+operations NumPy serves faster another way overridden."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import numpy
 from numpy.lib import stride_tricks
 
 from .._heap import keep_freed_memory
-from ..backend import Backend
 from ..registry import register_backend
+from . import kernels
+from .compiled import CompiledOps
 from .tile_model import tile_width
 
 
-class NumpyBackend(Backend):
+class NumpyBackend(CompiledOps):
     """Arrays in host memory through NumPy."""
 
     name = "cpu"
@@ -28,7 +30,8 @@ class NumpyBackend(Backend):
         self._local = threading.local()  # per-thread scratch: trials may train in parallel threads
 
     def describe(self) -> str:
-        return f"cpu (NumPy {numpy.__version__})"
+        """The device, NumPy's version and which kernels serve the fused operations (importing Numba, if on)."""
+        return f"cpu (NumPy {numpy.__version__}; {kernels.describe()})"
 
     def to_numpy(self, a):
         return numpy.asarray(a)

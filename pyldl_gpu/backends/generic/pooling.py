@@ -7,6 +7,7 @@ within that column its first row. Average pooling spreads delta / k."""
 
 from __future__ import annotations
 
+from .activations import relu, relu_backward
 from .geometry import output_size, tap_slice
 
 
@@ -80,6 +81,20 @@ def max_pool2d_backward(xp, delta, winners, kernel: tuple, stride: tuple):
     if not _pools_rows(kernel, stride):
         return d_rows
     return _max_stage_backward(xp, x, rows, d_rows, rows_taps, stride[0])
+
+
+def relu_max_pool2d(xp, x, kernel: tuple, stride: tuple, relu_first: bool):
+    """(relu(max_pool2d(x)), the pool's winners): of relu(x) when relu_first, else of x."""
+    if relu_first:
+        return max_pool2d(xp, relu(xp, x), kernel, stride)
+    y, winners = max_pool2d(xp, x, kernel, stride)
+    return relu(xp, y), winners
+
+
+def relu_max_pool2d_backward(xp, delta, winners, kernel: tuple, stride: tuple):
+    """The ReLU's mask (the pool's output y > 0, the same as relu(y) > 0), then the pool's backward."""
+    y = winners[2]
+    return max_pool2d_backward(xp, relu_backward(xp, y, delta), winners, kernel, stride)
 
 
 def _avg_stage(x, taps):
