@@ -132,6 +132,13 @@ LAYER_CASES: dict[str, LayerCase] = {
     "maxpool1d_stride3": C(lambda: nn.MaxPool1D(2, stride=3), (1, 11, 1), bad=(1, 1, 1), elementwise=True,
                            twin=MAX_POOL_TWIN),
     "avgpool1d": C(lambda: nn.AvgPool1D(3, 2), (2, 9, 3), bad=(2, 9, 3, 1), twin=AVG_POOL_TWIN),
+    # a ReLU next to a max pool: Sequential runs the pair as one fused operation (layers/_fused.py)
+    "relu_then_maxpool2d": C(lambda: nn.Sequential(nn.ReLU(), nn.MaxPool2D(2)), (3, 7, 6, 3), bad=(3, 7, 6),
+                             elementwise=True),
+    "maxpool2d_overlap_then_relu": C(lambda: nn.Sequential(nn.MaxPool2D(3, stride=2), nn.ReLU()), (2, 7, 8, 2),
+                                     bad=(2, 7, 8), elementwise=True),
+    "relu_then_maxpool1d": C(lambda: nn.Sequential(nn.ReLU(), nn.MaxPool1D(3, stride=2)), (2, 11, 3),
+                             bad=(2, 2, 3), elementwise=True),
     # shape layers and normalisation
     "flatten": C(nn.Flatten, (3, 4, 5, 2), elementwise=True),
     "reshape": C(lambda: nn.Reshape((5, 4)), (3, 20), bad=(3, 21), elementwise=True),

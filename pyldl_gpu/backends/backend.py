@@ -25,7 +25,8 @@ class Backend:
     FUSED_OPERATIONS = (  # the operations a kernel may serve (the second half of this class)
         "relu", "relu_backward", "tanh", "tanh_backward", "sigmoid", "sigmoid_backward", "softmax", "softmax_backward",
         "log_softmax", "log_softmax_backward", "softmax_cross_entropy", "softmax_cross_entropy_backward",
-        "max_pool2d", "max_pool2d_backward", "relu_max_pool2d", "relu_max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward", "conv_windows", "conv_fold",
+        "max_pool2d", "max_pool2d_backward", "relu_max_pool2d", "relu_max_pool2d_backward", "avg_pool2d",
+        "avg_pool2d_backward", "conv_windows", "conv_fold",
         "sgd_update", "rmsprop_update", "adam_update")
 
     def __init__(self, seed: int | None = None) -> None:

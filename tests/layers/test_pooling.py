@@ -53,3 +53,54 @@ def test_max_pool_and_relu_commute_exactly(pool, args, shape, rng):
     delta = nn.asarray(rng.standard_normal(tuple(y.shape)).astype("float32"))
     np.testing.assert_array_equal(nn.to_numpy(relu_first.backward_delta(x, delta)),
                                   nn.to_numpy(pool_first.backward_delta(x, delta)))
+
+
+@pytest.mark.parametrize("relu_first", [True, False], ids=["relu-then-pool", "pool-then-relu"])
+@pytest.mark.parametrize("pool, args, shape", [(nn.MaxPool2D, (2,), (3, 6, 8, 5)),
+                                               (nn.MaxPool2D, (3, 2), (2, 7, 9, 3)),
+                                               (nn.MaxPool1D, (2,), (3, 11, 4))], ids=["2x2", "3x3-stride-2", "1d"])
+def test_sequential_runs_a_relu_and_a_max_pool_as_one_operation(pool, args, shape, relu_first, rng, monkeypatch):
+    """One fused call each way, the same bits as the two modules run one by one, and each module's Saved record
+    still correct on its own (ties and non-positive windows included)."""
+    relu, max_pool = nn.ReLU(), pool(*args)
+    first, second = (relu, max_pool) if relu_first else (max_pool, relu)
+    x = nn.asarray(rng.integers(-3, 4, shape).astype("float32"))
+    y1, r1 = first.forward_with_state(x)
+    y2, r2 = second.forward_with_state(y1)
+    delta = nn.asarray(rng.standard_normal(tuple(y2.shape)).astype("float32"))
+    d1 = second.backward_with_state(r2, delta)
+    dx = first.backward_with_state(r1, d1)
+
+    backend = backends.active()
+    calls = []
+
+    def counted(name):
+        op = getattr(backend, name)
+        return lambda *a: calls.append(name) or op(*a)
+
+    for name in ("relu", "relu_backward", "max_pool2d", "max_pool2d_backward", "relu_max_pool2d",
+                 "relu_max_pool2d_backward"):
+        monkeypatch.setattr(backend, name, counted(name))
+    net = nn.Sequential(first, second)
+    y = net(x)
+    dx_fused = net.backward(delta)
+    assert calls == ["relu_max_pool2d", "relu_max_pool2d_backward"]
+    np.testing.assert_array_equal(nn.to_numpy(y), nn.to_numpy(y2))
+    np.testing.assert_array_equal(nn.to_numpy(dx_fused), nn.to_numpy(dx))
+    records = net._saved.state
+    np.testing.assert_array_equal(nn.to_numpy(second.backward_with_state(records[1], delta)), nn.to_numpy(d1))
+    np.testing.assert_array_equal(nn.to_numpy(first.backward_with_state(records[0], d1)), nn.to_numpy(dx))
+    np.testing.assert_array_equal(nn.to_numpy(net.backward_delta(x, delta)), nn.to_numpy(dx))
+    net.eval()
+    np.testing.assert_array_equal(nn.to_numpy(net(x)), nn.to_numpy(y2))
+
+
+def test_subclasses_are_not_fused(monkeypatch):
+    """A subclass may change either pass, so only the built-in classes run as a pair."""
+    class Clipped(nn.ReLU):
+        pass
+
+    backend = backends.active()
+    monkeypatch.setattr(backend, "relu_max_pool2d", lambda *a: pytest.fail("fused a subclass"))
+    net = nn.Sequential(Clipped(), nn.MaxPool2D(2), nn.Flatten())
+    assert net(nn.asarray(np.ones((1, 4, 4, 1), "float32"))).shape == (1, 4)

@@ -6,7 +6,7 @@ import ast
 
 from paths import PACKAGE
 
-FORBIDDEN = {"numpy", "cupy", "cupyx"}
+FORBIDDEN = {"numpy", "cupy", "cupyx", "numba", "llvmlite"}
 
 
 def _imported_roots(tree: ast.AST):
@@ -18,7 +18,7 @@ def _imported_roots(tree: ast.AST):
             yield node.lineno, node.module.split(".")[0]
 
 
-def test_only_backends_import_numpy_or_cupy():
+def test_only_backends_import_numpy_cupy_or_numba():
     offenders = []
     files = sorted(PACKAGE.rglob("*.py"))
     assert len(files) > 10, "the scan must see the package"
@@ -32,8 +32,8 @@ def test_only_backends_import_numpy_or_cupy():
 
 
 def test_scan_catches_a_forbidden_import():
-    tree = ast.parse("import numpy as np\nfrom cupy import fuse\nfrom .backends import xp\n")
-    assert [root for _, root in _imported_roots(tree)] == ["numpy", "cupy"]
+    tree = ast.parse("import numpy as np\nfrom cupy import fuse\nfrom .backends import xp\nfrom numba import prange\n")
+    assert [root for _, root in _imported_roots(tree)] == ["numpy", "cupy", "numba"]
 
 
 def test_no_per_batch_host_reads_in_training_step():

@@ -47,7 +47,7 @@ def choice() -> tuple[str, str]:
             raise ValueError(f"{KERNELS_VAR}=numba, but Numba is not installed: pip install numba (or install "
                              "pyldl-gpu with its default dependencies)")
         return "reference", "Numba is not installed"
-    return "numba", f"{KERNELS_VAR}=numba" if asked else "the default (Numba is installed)"
+    return "numba", f"{KERNELS_VAR}=numba" if asked else "the default where Numba is installed"
 
 
 def load() -> SimpleNamespace:

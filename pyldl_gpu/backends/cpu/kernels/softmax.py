@@ -1,27 +1,26 @@
 """Softmax cross-entropy on integer labels as compiled loops: each row (one sample's logits) in one pass forward
-and one pass backward, rows in parallel. NumPy makes about ten passes over the (batch, classes) array, each a
+and one pass backward. NumPy makes about ten passes over the (batch, classes) array, each a
 short-row reduction or a gather, so on small classifiers the call overhead is most of the loss's time.
 
 Probabilities whose logarithm lies below ``floor`` (log of the dtype's smallest normal number + 20) are exactly 0:
 the rule of backends/generic/softmax.py, so no denormal number reaches the weight-gradient GEMMs. The exponential
-is the C library's, NumPy's is its own vectorised one: the two agree to float rounding, not bit for bit."""
+is the C library's, NumPy's is its own vectorised one: the two agree to float rounding, not bit for bit. One
+thread: a loss's (batch, classes) array is small."""
 
 from __future__ import annotations
 
 import math
 
-from numba import prange
-
-from ._jit import kernel
+from ._jit import serial_kernel
 
 
-@kernel
+@serial_kernel
 def softmax_cross_entropy(logits, labels, floor, inv_batch, log_p, loss):
     """log_p = log_softmax(logits) row by row; loss[0] = -sum_i log_p[i, labels[i]] / batch, the rows' terms
-    added in row order after the parallel loop (so the sum never depends on the number of threads). Returns the
+    added in row order. Returns the
     number of labels outside 0 .. classes - 1 (their rows are left out of the sum)."""
     batch, classes = logits.shape
-    for i in prange(batch):
+    for i in range(batch):
         top = logits[i, 0]
         for j in range(1, classes):
             top = max(top, logits[i, j])
@@ -44,12 +43,12 @@ def softmax_cross_entropy(logits, labels, floor, inv_batch, log_p, loss):
     return bad
 
 
-@kernel
+@serial_kernel
 def softmax_cross_entropy_backward(log_p, labels, floor, inv_batch, one, grad):
     """grad = (softmax - one_hot(labels)) / batch, the softmax as exp(log_p) (0 below floor); a label outside
     0 .. classes - 1 subtracts nothing (the forward reported it)."""
     batch, classes = log_p.shape
-    for i in prange(batch):
+    for i in range(batch):
         for j in range(classes):
             p = math.exp(log_p[i, j]) if log_p[i, j] >= floor else log_p[i, j] * 0
             if j == labels[i]:
