@@ -291,3 +291,16 @@ def test_fused_relu_pool_backward_sends_nothing_where_the_relu_zeroed():
         assert nn.to_numpy(y).item() == 0.0
         dx = backend.relu_max_pool2d_backward(nn.asarray(np.ones((1, 1, 1, 1), np.float32)), winners, (2, 2), (2, 2))
         assert not nn.to_numpy(dx).any()
+
+
+@pytest.mark.parametrize("kernel", [(2, 2), (1, 2), (3, 2)])
+def test_max_pool_keeps_a_nan_as_numpy_does(kernel):
+    backend = backends.active()
+    x = np.arange(2 * 6 * 4 * 3, dtype=np.float32).reshape(2, 6, 4, 3)
+    x[1, 1, 2, 0] = np.nan
+    for relu_first in (True, False):
+        y, _ = backend.relu_max_pool2d(nn.asarray(x), kernel, kernel, relu_first)
+        expected, _ = pooling.relu_max_pool2d(np, x, kernel, kernel, relu_first)
+        np.testing.assert_array_equal(nn.to_numpy(y), expected)  # NaN where NumPy has one
+    y, _ = backend.max_pool2d(nn.asarray(x), kernel, kernel)
+    np.testing.assert_array_equal(nn.to_numpy(y), pooling.max_pool2d(np, x, kernel, kernel)[0])

@@ -29,6 +29,11 @@ def _fits(*arrays) -> bool:
         type(a) is numpy.ndarray and a.dtype == dtype and a.flags.c_contiguous for a in arrays)
 
 
+def _two_wide(kernel: tuple, stride: tuple) -> bool:
+    """Whether a pool is 2x2 or 1-D by 2 with the stride equal to the window (kernels/pooling.py's fast pair)."""
+    return kernel == stride and kernel[1] == 2 and kernel[0] in (1, 2)
+
+
 def _offset_dtype(kernel: tuple):
     """The smallest integer type for window offsets -1 - k .. k, k < kh * kw."""
     return numpy.int8 if kernel[0] * kernel[1] <= 127 else numpy.int32
@@ -114,8 +119,11 @@ class CompiledOps(Backend):
         ho, wo = (h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1
         y = numpy.empty((b, ho, wo, c), dtype=x.dtype)
         offsets = numpy.empty(y.shape, dtype=_offset_dtype(kernel))
-        self._launch(kernels.load().pooling.max_pool2d, x.size, x, *kernel, *stride, relu_first, relu_after,
-                     x.dtype.type(0), y, offsets)
+        pooling, zero = kernels.load().pooling, x.dtype.type(0)
+        if _two_wide(kernel, stride):
+            self._launch(pooling.max_pool_2wide, x.size, x, kernel[0], relu_first, relu_after, zero, y, offsets)
+        else:
+            self._launch(pooling.max_pool2d, x.size, x, *kernel, *stride, relu_first, relu_after, zero, y, offsets)
         return y, (x.shape, offsets)
 
     def max_pool2d_backward(self, delta, winners, kernel, stride):
@@ -131,8 +139,12 @@ class CompiledOps(Backend):
         x_shape, offsets = winners
         delta = numpy.ascontiguousarray(delta)
         dx = numpy.empty(x_shape, dtype=delta.dtype)
-        self._launch(kernels.load().pooling.max_pool2d_backward, dx.size, delta, offsets, kernel[0], *stride, masked,
-                     dx)
+        pooling = kernels.load().pooling
+        if _two_wide(kernel, stride):
+            self._launch(pooling.max_pool_2wide_backward, dx.size, delta, offsets, kernel[0], masked,
+                         delta.dtype.type(0), dx)
+        else:
+            self._launch(pooling.max_pool2d_backward, dx.size, delta, offsets, kernel[0], *stride, masked, dx)
         return dx
 
     def avg_pool2d(self, x, kernel, stride):
