@@ -24,7 +24,6 @@ both trees' commits, CPU model, heap mode)."""
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from machine import cpu_model, environment
+from machine import cpu_model, environment, write_outputs
 from worker import CHECKOUT, Worker, inside
 from workloads import ROUNDS, WORKLOADS, at_batch, settle, steps_for
 
@@ -206,11 +205,7 @@ def main(argv: list[str]) -> int:
             print(f"{key} {mode}: new / old {_ratio_cell(result['new_over_old'])}", file=sys.stderr)
             report["results"].append(result)
     table = markdown(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
-    if args.md:
-        args.md.write_text(table)
-    print(table)
+    write_outputs(report, table, args.json, args.md)
     return 0
 
 

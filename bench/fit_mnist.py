@@ -15,7 +15,6 @@ glibc's to both. Data: $PYLDL_DATA/mnist (the idx files; nothing is downloaded).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -26,7 +25,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from machine import cpu_model, environment  # noqa: E402
+from machine import cpu_model, environment, write_outputs  # noqa: E402
 from worker import tune_heap  # noqa: E402
 from workloads import settle  # noqa: E402
 
@@ -161,11 +160,7 @@ def main(argv: list[str]) -> int:
              f"| {report['median_epoch_s']['torch']:.2f} s |\n\n"
              f"Throughput ours / PyTorch, per round: **{report['ratio_ours_over_torch']['median']:.2f}x** "
              f"({report['ratio_ours_over_torch']['min']:.2f}-{report['ratio_ours_over_torch']['max']:.2f})\n")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
-    if args.md:
-        args.md.write_text(table)
-    print(table)
+    write_outputs(report, table, args.json, args.md)
     return 0
 
 

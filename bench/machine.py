@@ -3,6 +3,7 @@ pytest-benchmark result file by bench/conftest.py and by bench/ab.py) and the CP
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 
@@ -47,3 +48,12 @@ def cpu_model() -> str:
     except OSError:
         name = ""
     return f"{name or platform.processor() or 'unknown CPU'}, {os.cpu_count()} logical cores"
+
+
+def write_outputs(report: dict, table: str, json_path=None, md_path=None) -> None:
+    """A benchmark's report as JSON and its table as markdown (where paths are given), and the table printed."""
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=1) + "\n")
+    if md_path:
+        md_path.write_text(table)
+    print(table)

@@ -90,12 +90,12 @@ def avg_pool2d_backward(delta, kh, kw, sh, sw, inv_kh, inv_kw, dx):
         dx[n] = 0
         for i in range(ho):
             for j in range(wo):
-                for c in range(chans):
-                    share = delta[n, i, j, c] * inv_kw
-                    if kh > 1 or sh > 1:
-                        share *= inv_kh
-                    for q in range(kw):
-                        for p in range(kh):
+                for q in range(kw):  # tap by tap; an entry still gets its windows' shares in window order
+                    for p in range(kh):
+                        for c in range(chans):
+                            share = delta[n, i, j, c] * inv_kw
+                            if kh > 1 or sh > 1:
+                                share *= inv_kh
                             dx[n, i * sh + p, j * sw + q, c] += share
 
 
