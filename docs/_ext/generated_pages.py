@@ -1,0 +1,30 @@
+"""Sphinx extension: the pages and figures generated from the repository when the docs build.
+
+Everything lands in docs/_generated/ (ignored by git) before Sphinx reads the sources, so the pages that include
+those files always show what the committed results say:
+
+    figures.py              the course-API flow and the convolution tile (drawn with the library itself)
+    benchmarks.py           the CPU and GPU benchmark summary, table and chart, from bench/results/*.json
+    experiment_gallery.py   one page per experiment from docs/gallery/<name>/metrics.json and its figures"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import benchmarks
+import experiment_gallery
+import figures
+
+
+def generate(app) -> None:
+    docs = Path(app.srcdir)
+    out = docs / "_generated"
+    out.mkdir(exist_ok=True)
+    figures.write_all(out)
+    benchmarks.write_all(docs.parent / "bench" / "results", out)
+    experiment_gallery.write_all(docs / "gallery", out / "gallery")
+
+
+def setup(app):
+    app.connect("builder-inited", generate)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
