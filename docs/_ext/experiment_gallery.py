@@ -82,7 +82,8 @@ def write_all(gallery: Path, out: Path) -> list[Path]:
         written.append(write_text(out / f"{name}.inc.md", page(record, experiment, folder, number)))
         headline = "; ".join(f"{k} {_value(v)}" for k, v in record["metrics"].items()
                              if any(fnmatch(k, p) for p in experiment.headline))
-        summary.append(f"| {number} | [{experiment.title}](#{name}) | {record['dataset']} | {headline} | "
+        summary.append(f"| {number} | {{ref}}`{experiment.title} <{name}>` | {record['dataset']} | {headline} | "
                        f"{experiment.seed_report} |")
     written.append(write_text(out / "summary.inc.md", "\n".join(summary) + "\n"))
+    written.append(write_text(out / "all.inc.md", "\n".join(p.read_text() for p in written[:-1])))
     return written

@@ -5,13 +5,15 @@ those files always show what the committed results say:
 
     figures.py              the course-API flow and the convolution tile (drawn with the library itself)
     benchmarks.py           the CPU and GPU benchmark summary, table and chart, from bench/results/*.json
-    experiment_gallery.py   one page per experiment from docs/gallery/<name>/metrics.json and its figures"""
+    experiment_gallery.py   one page per experiment from docs/gallery/<name>/metrics.json and its figures
+    dataset_sources.py      the data sets' URLs and checksums, from pyldl_gpu/datasets/sources.py"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import benchmarks
+import dataset_sources
 import experiment_gallery
 import figures
 
@@ -23,6 +25,7 @@ def generate(app) -> None:
     figures.write_all(out)
     benchmarks.write_all(docs.parent / "bench" / "results", out)
     experiment_gallery.write_all(docs / "gallery", out / "gallery")
+    dataset_sources.write_all(out)
 
 
 def setup(app):
