@@ -44,8 +44,10 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "README.md", "gallery/**/*.md", "tutorials/*.py", "tutorials/GALLERY_HEADER.rst",
-                    "_generated/gallery/*.inc.md"]
+exclude_patterns = [  # sources that are not pages: the tutorials' sources, files that pages include
+    "_build", "README.md", "sg_execution_times.rst", "gallery/**/*.md", "tutorials/*.py",
+    "tutorials/GALLERY_HEADER.rst", "_generated/*.md", "_generated/gallery/*.inc.md",
+]
 templates_path = []
 nitpicky = False
 
@@ -70,6 +72,7 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "reset_modules_order": "both",
     "matplotlib_animations": False,
+    "write_computation_times": False,  # its page loads scripts from CDNs: nothing may load from outside
 }
 
 html_theme = "pydata_sphinx_theme"
@@ -81,7 +84,7 @@ html_theme_options = {
     "show_prev_next": True,
     "icon_links": [],
     "footer_start": ["copyright"],
-    "footer_end": ["sphinx-version"],
+    "footer_end": [],  # no "built with" links: nothing links outside the repository
     "secondary_sidebar_items": ["page-toc"],
     "navbar_end": ["theme-switcher"],
     "header_links_before_dropdown": 7,

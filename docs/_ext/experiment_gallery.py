@@ -41,7 +41,7 @@ def page(record: dict, experiment, folder: Path, number: int) -> str:
     metrics = record["metrics"]
     headline = {k: v for k, v in metrics.items() if any(fnmatch(k, p) for p in experiment.headline)}
     figures = sorted(p.name for p in folder.glob("*.png"))
-    lines = [f"({experiment.name})=", f"## {number}. {experiment.title}", "",
+    lines = [f"({experiment.name})=", f"# {number}. {experiment.title}", "",
              f"```bash\n{_command(record, experiment)}\n```", "",
              f"Data set `{record['dataset']}` (the experiment accepts {', '.join(experiment.datasets)}); "
              f"device `{record['device']}`, seed {record['seed']}, whole run {record['wall_seconds']} s on the "
@@ -68,10 +68,14 @@ def page(record: dict, experiment, folder: Path, number: int) -> str:
 
 
 def write_all(gallery: Path, out: Path) -> list[Path]:
+    """One page per experiment (out/<name>.md), the summary table, the cards of the gallery's front page and its
+    toctree (out/*.inc.md, included by docs/gallery.md)."""
     from experiments.experiment import registry
 
     written = []
     summary = ["| # | experiment | data | headline (ours) | seed report |", "|---:|---|---|---|---|"]
+    cards = ["::::{grid} 1 2 3 3", ":gutter: 2", ""]
+    toctree = ["```{toctree}", ":hidden:", ""]
     for number, (name, experiment) in enumerate(registry().items(), start=1):
         folder = gallery / name
         metrics = folder / "metrics.json"
@@ -79,11 +83,17 @@ def write_all(gallery: Path, out: Path) -> list[Path]:
             raise FileNotFoundError(f"{metrics}: the gallery has no full run of {name}; run it and copy it in with "
                                     "python docs/gallery/update.py runs/")
         record = json.loads(metrics.read_text())
-        written.append(write_text(out / f"{name}.inc.md", page(record, experiment, folder, number)))
+        written.append(write_text(out / f"{name}.md", page(record, experiment, folder, number)))
         headline = "; ".join(f"{k} {_value(v)}" for k, v in record["metrics"].items()
                              if any(fnmatch(k, p) for p in experiment.headline))
-        summary.append(f"| {number} | {{ref}}`{experiment.title} <{name}>` | {record['dataset']} | {headline} | "
-                       f"{experiment.seed_report} |")
+        summary.append(f"| {number} | {{doc}}`{experiment.title} </_generated/gallery/{name}>` | {record['dataset']} "
+                       f"| {headline} | {experiment.seed_report} |")
+        figures = sorted(p.name for p in folder.glob("*.png"))
+        image = [f":img-top: /gallery/{name}/{figures[0]}", f":img-alt: {name}: {figures[0]}"] if figures else []
+        cards += [f":::{{grid-item-card}} {number}. {experiment.title}", f":link: /_generated/gallery/{name}",
+                  ":link-type: doc", *image, "", f"`python -m experiments run {name}`", ":::", ""]
+        toctree.append(f"/_generated/gallery/{name}")
     written.append(write_text(out / "summary.inc.md", "\n".join(summary) + "\n"))
-    written.append(write_text(out / "all.inc.md", "\n".join(p.read_text() for p in written[:-1])))
+    written.append(write_text(out / "cards.inc.md", "\n".join([*cards, "::::"]) + "\n"))
+    written.append(write_text(out / "toctree.inc.md", "\n".join([*toctree, "```"]) + "\n"))
     return written

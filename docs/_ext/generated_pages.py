@@ -10,6 +10,7 @@ those files always show what the committed results say:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import benchmarks
@@ -28,6 +29,16 @@ def generate(app) -> None:
     dataset_sources.write_all(out)
 
 
+SIGNATURE = re.compile(r"\.\. only:: html\n\n \.\. rst-class:: sphx-glr-signature\n\n[^\n]*\n?")
+
+
+def drop_gallery_signature(app, docname: str, source: list) -> None:
+    """sphinx-gallery ends each tutorial with a link to its own web site; the docs link nowhere outside the repo."""
+    if docname.startswith("auto_tutorials/"):
+        source[0] = SIGNATURE.sub("", source[0])
+
+
 def setup(app):
     app.connect("builder-inited", generate)
+    app.connect("source-read", drop_gallery_signature)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

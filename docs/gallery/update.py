@@ -1,5 +1,5 @@
 """Copy full experiment runs into the docs gallery: metrics.json as it is, each PNG figure shrunk to at most
-900 pixels wide and saved as an 8-bit palette PNG (small files to commit).
+900 pixels wide as an 8-bit palette PNG where that is smaller (small files to commit).
 
     python -m experiments run NAME --out runs/gallery/NAME      (one full run per experiment)
     python docs/gallery/update.py runs/gallery                   (copies every NAME/ that holds a metrics.json)
@@ -18,13 +18,17 @@ MAX_WIDTH = 900
 
 
 def shrink(source: Path, target: Path) -> None:
+    """The figure at most MAX_WIDTH wide as a 128-colour PNG, or the original where that is not smaller."""
     from PIL import Image
 
     with Image.open(source) as image:
+        wide = image.width > MAX_WIDTH
         image = image.convert("RGB")
-        if image.width > MAX_WIDTH:
+        if wide:
             image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)), Image.LANCZOS)
         image.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
+    if not wide and target.stat().st_size >= source.stat().st_size:
+        shutil.copyfile(source, target)
 
 
 def copy_run(run: Path) -> Path:

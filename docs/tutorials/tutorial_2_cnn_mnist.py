@@ -3,8 +3,8 @@ A CNN on MNIST: validation, early stopping and a checkpoint
 ===========================================================
 
 A LeNet-style convolutional network on MNIST, trained with a held-out validation set, early stopping on the
-validation loss, and a checkpoint saved and loaded back. To keep the docs build fast it trains on 10,000 of the
-60,000 training images for at most 6 epochs. ``python -m experiments run cnn --dataset mnist`` is the full run: all
+validation loss, and a checkpoint saved and loaded back. To keep the docs build fast it trains on 20,000 of the
+60,000 training images for at most 8 epochs. ``python -m experiments run cnn --dataset mnist`` is the full run: all
 60,000 images and 20 epochs, reaching 99.3 % on the official test set (see the experiments gallery).
 """
 
@@ -35,7 +35,7 @@ except nn.DatasetError as missing:
     x_all, y_all, x_test, y_test = padded[:1400], labels[:1400], padded[1400:], labels[1400:]
     source = "digits"
 
-x_train, y_train = x_all[:10000, ..., None], y_all[:10000]
+x_train, y_train = x_all[:20000, ..., None], y_all[:20000]
 x_val, y_val = x_all[-2000:, ..., None], y_all[-2000:]  # never trained on
 x_test = x_test[..., None]
 print(source, "train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
@@ -63,7 +63,7 @@ net.summary(input_shape=(28, 28, 1))
 
 stopper = nn.EarlyStopping("val_loss", patience=2, restore_best_weights=True)
 trainer = nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net, lr=1e-3))
-history = trainer.fit(x_train, y_train, epochs=6, batch_size=128, metrics=["accuracy"],
+history = trainer.fit(x_train, y_train, epochs=8, batch_size=128, metrics=["accuracy"],
                       validation_data=(x_val, y_val), early_stopping=stopper, verbose=False)
 best_epoch, best_loss = history.best("val_loss")
 print(f"{history.epochs} epochs; best validation loss {best_loss:.4f} at epoch {best_epoch + 1}")
@@ -97,7 +97,7 @@ nn.load(fresh, "lenet.npz")
 again = nn.evaluate(fresh, x_test, y_test)
 print(f"loaded checkpoint: test accuracy {again['accuracy']:.4f}")
 assert again["accuracy"] == test["accuracy"]
-assert test["accuracy"] > (0.95 if source == "MNIST" else 0.8)
+assert test["accuracy"] > (0.97 if source == "MNIST" else 0.8)
 
 # %%
 # What the network gets wrong

@@ -5,7 +5,7 @@ A denoising autoencoder
 An autoencoder squeezes each image through a small code and rebuilds it. A *denoising* autoencoder is fed a
 corrupted image and asked for the clean one, so it must learn what digits look like rather than copy pixels. This
 tutorial trains one on MNIST with fresh Gaussian noise every epoch, measures the gain in PSNR, and shows the
-result. It uses 10,000 training images and 6 epochs to keep the docs build fast. The full experiment,
+result. It uses 20,000 training images and 10 epochs to keep the docs build fast. The full experiment,
 ``python -m experiments run denoising --dataset mnist``, also judges the denoised images with a classifier trained
 on clean ones.
 """
@@ -31,7 +31,7 @@ except nn.DatasetError as missing:
     digits, _ = datasets.load_digits()
     images, test_images, side = digits[:1400], digits[1400:], 8
 
-x_train = images[:10000].reshape(-1, side * side)
+x_train = images[:20000].reshape(-1, side * side)
 x_test = test_images[:1000].reshape(-1, side * side)
 sigma = 0.4
 noisy_test = datasets.gaussian_noise(x_test, sigma, seed=123)
@@ -64,7 +64,7 @@ def noisy_inputs(epoch: int):
 
 
 trainer = nn.Optim(model, nn.BCELoss(), nn.Adam(model, lr=1e-3))
-history = trainer.fit(noisy_inputs, x_train, epochs=6, batch_size=128, verbose=False)
+history = trainer.fit(noisy_inputs, x_train, epochs=10, batch_size=128, verbose=False)
 print("training loss per epoch:", [round(v, 4) for v in history["loss"]])
 
 # %%

@@ -12,8 +12,8 @@ from .preprocessing import min_max_scale, stratified_split
 from .toy import make_blobs, make_circle_in_square, make_linear_regression, make_spirals, make_xor
 
 __all__ = [
-    "binomial_mask", "data_home", "fetch", "gaussian_noise", "load_digits", "load_mnist", "load_mnist_pairs", "load_olivetti",
-    "load_usps", "make_pairs",
+    "binomial_mask", "data_home", "fetch", "gaussian_noise", "load_digits", "load_mnist", "load_mnist_pairs",
+    "load_olivetti", "load_usps", "make_pairs",
     "make_blobs", "make_circle_in_square", "make_linear_regression", "make_spirals", "make_xor", "min_max_scale",
     "read_idx", "salt_and_pepper", "stratified_split",
 ]

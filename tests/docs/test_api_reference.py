@@ -60,8 +60,9 @@ def test_every_public_name_is_in_the_api_reference(module_name):
 
 
 def test_the_public_modules_are_the_expected_ones():
-    assert {"pyldl_gpu", "pyldl_gpu.layers", "pyldl_gpu.losses", "pyldl_gpu.optimizers", "pyldl_gpu.training",
-            "pyldl_gpu.testing", "pyldl_gpu.datasets", "pyldl_gpu.backends", "pyldl_gpu.metrics"} <= set(public_modules())
+    expected = {"pyldl_gpu", "pyldl_gpu.layers", "pyldl_gpu.losses", "pyldl_gpu.optimizers", "pyldl_gpu.training",
+                "pyldl_gpu.testing", "pyldl_gpu.datasets", "pyldl_gpu.backends", "pyldl_gpu.metrics"}
+    assert expected <= set(public_modules())
 
 
 def test_every_directive_names_an_existing_object():
