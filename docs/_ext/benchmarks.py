@@ -75,7 +75,7 @@ def cpu_table(rows: list[dict]) -> str:
 
 
 def cpu_chart(rows: list[dict], path: Path) -> Path:
-    fig = Figure(figsize=(10, 0.6 + 0.55 * len(rows)), layout="constrained")
+    fig = Figure(figsize=(10, 1.0 + 0.55 * len(rows)), layout="constrained")
     ax = fig.subplots()
     height = 0.26
     for s, setup in enumerate(SETUPS):
@@ -88,7 +88,7 @@ def cpu_chart(rows: list[dict], path: Path) -> Path:
     ax.invert_yaxis()
     ax.axvline(1.0, color="#888888", lw=0.8, ls=":")
     ax.set_xlabel("throughput, ours / PyTorch 2.13 CPU (median of per-round ratios; higher is better)")
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=8)
     return save_figure(fig, path)
 
 
@@ -110,6 +110,27 @@ def gpu_table(report, results: Path) -> str:
     return "\n".join(lines) + "\n\nTargets checked by `bench/report.py`:\n\n" + "\n".join(verdicts) + "\n"
 
 
+def gpu_chart(report, results: Path, path: Path) -> Path:
+    """Batch 1024 training on the GPU: ours / PyTorch GPU and ours GPU / ours CPU, each with its target."""
+    rows = [(key, by_device) for (key, _, batch, mode), by_device in _rows(report, results, GPU_SOURCE).items()
+            if batch == report.TARGET_BATCH and mode == "train" and "cuda" in by_device and "cpu" in by_device]
+    fig = Figure(figsize=(10, 0.8 + 0.45 * len(rows)), layout="constrained")
+    versus_torch, versus_cpu = fig.subplots(1, 2)
+    keys = [key for key, _ in rows]
+    versus_torch.barh(keys, [d["cuda"]["ratio_ours_over_torch"] for _, d in rows], color="#1f77b4")
+    versus_torch.axvline(report.GPU_VS_TORCH_TARGET, color="black", lw=1.5, label="target")
+    versus_torch.set_xlabel("ours / PyTorch on the GPU (higher is better)")
+    speedups = [d["cuda"]["ours_samples_per_s"] / d["cpu"]["ours_samples_per_s"] for _, d in rows]
+    versus_cpu.barh(keys, speedups, color="#2ca02c")
+    versus_cpu.axvline(report.GPU_VS_CPU_TARGET, color="black", lw=1.5, label="target (W2, W3, W5)")
+    versus_cpu.set_xlabel("ours on the GPU / ours on the CPU")
+    for ax in (versus_torch, versus_cpu):
+        ax.invert_yaxis()
+        ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle(f"training at batch {report.TARGET_BATCH}, {GPU_SOURCE}")
+    return save_figure(fig, path)
+
+
 def hand_written_table(results: Path) -> str:
     """bench/hand_written.py's runs: a plain-NumPy step of W3 and W4 and ours, each as a ratio to PyTorch."""
     lines = ["| PyTorch ran | workload | hand-written NumPy / PyTorch | pyldl_gpu / PyTorch | rounds |",
@@ -128,6 +149,7 @@ def write_all(results: Path, out: Path) -> None:
     write_text(out / "perf_cpu_table.md", cpu_table(rows))
     cpu_chart(rows, out / "perf_cpu.png")
     write_text(out / "perf_gpu_table.md", gpu_table(report, results))
+    gpu_chart(report, results, out / "perf_gpu.png")
     write_text(out / "perf_hand_written.md", hand_written_table(results))
     machine = json.loads((results / f"{GPU_SOURCE}.json").read_text())["machine_info"].get("pyldl_environment", {})
     write_text(out / "perf_gpu_machine.md", "; ".join(f"{k} {v}" for k, v in machine.items()) + "\n")

@@ -44,8 +44,8 @@ def page(record: dict, experiment, folder: Path, number: int) -> str:
     lines = [f"({experiment.name})=", f"# {number}. {experiment.title}", "",
              f"```bash\n{_command(record, experiment)}\n```", "",
              f"Data set `{record['dataset']}` (the experiment accepts {', '.join(experiment.datasets)}); "
-             f"device `{record['device']}`, seed {record['seed']}, whole run {record['wall_seconds']} s on the "
-             f"2-core CI machine. Module: `experiments/{experiment.module.rsplit('.', 1)[-1]}.py`.", "",
+             f"device `{record['device']}`, seed {record['seed']}, whole run {record['wall_seconds']} s on a shared "
+             f"2-core machine. Module: `experiments/{experiment.module.rsplit('.', 1)[-1]}.py`.", "",
              "| | |", "|---|---|", f"| seed report | {experiment.seed_report} |",
              "| ours (headline) | " + "; ".join(f"{k} **{_value(v)}**" for k, v in headline.items()) + " |", ""]
     lines += ["```{list-table} Every metric of this run (metrics.json)", ":header-rows: 1", "",
