@@ -52,7 +52,7 @@ net = nn.Sequential(
     nn.Conv2D(5, 6, 16, init="he"), nn.ReLU(), nn.MaxPool2D(2),             # (batch, 5, 5, 16)
     nn.Flatten(), nn.Linear(400, 120, init="he"), nn.ReLU(),
     nn.Linear(120, 84, init="he"), nn.ReLU(), nn.Linear(84, 10))
-net.summary(input_shape=(28, 28, 1))
+table = net.summary(input_shape=(28, 28, 1))  # prints it, and returns it as text
 
 # %%
 # Training with validation and early stopping
