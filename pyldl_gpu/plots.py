@@ -98,7 +98,7 @@ def decision_boundary(net, x, y, path, title: str = "", resolution: int = 200) -
 
 
 def reconstructions(original, output, path, noisy=None, count: int = 8, title: str = "") -> Path:
-    """Rows: original, noisy (optional), output, |output - original| heatmap; one column per image."""
+    """Rows: original, noisy (optional), output, ``|output - original|`` heatmap; one column per image."""
     rows = [("original", backends.to_numpy(original)), ("noisy", None if noisy is None else backends.to_numpy(noisy)),
             ("output", backends.to_numpy(output))]
     rows = [(name, a) for name, a in rows if a is not None]

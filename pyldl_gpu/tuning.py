@@ -1,4 +1,4 @@
-"""Grid search: train one model per point of a parameter grid, in parallel, and rank them by validation score.
+"""Grid search: train one model per point of a parameter grid, in parallel, and rank them by validation score::
 
     grid = {"activation": ["relu", "tanh"], "hidden": [(64,), (128, 64)], "loss": ["ce", "mse"],
             "lr": [0.1, 0.01], "batch_size": [32, 128]}

@@ -20,12 +20,29 @@ def data_home() -> Path:
     return Path(cache) / "pyldl_gpu"
 
 
-def md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
+def digest(path: Path, algorithm: str) -> str:
+    """The hex digest of a file ("md5" or "sha256")."""
+    hasher = hashlib.new(algorithm, usedforsecurity=False)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def matches(path: Path, checksums) -> bool:
+    """Whether the file has one of the (algorithm, digest) pairs."""
+    return any(digest(path, algorithm) == expected for algorithm, expected in checksums)
+
+
+def verify(path: Path, checksums) -> None:
+    """A DatasetError unless the file has one of the (algorithm, digest) pairs (the first one is reported)."""
+    if not matches(path, checksums):
+        algorithm, expected = checksums[0]
+        raise DatasetError(f"{path}: {algorithm} {digest(path, algorithm)} differs from the published {expected}: "
+                           "the file is corrupt or truncated; delete it and fetch it again")
+
+
+FETCH_HINT = "python -m pyldl_gpu.datasets fetch {name}"
 
 
 def require(relative: str, how_to_get: str) -> Path:
@@ -36,10 +53,3 @@ def require(relative: str, how_to_get: str) -> Path:
             f"data file not found: {path} (looked in ${ENV_VAR}={os.environ.get(ENV_VAR, '<unset>')}); {how_to_get}"
         )
     return path
-
-
-def check_md5(path: Path, expected: str) -> None:
-    actual = md5(path)
-    if actual != expected:
-        raise DatasetError(f"{path}: md5 {actual} differs from the published {expected}: the file is corrupt or "
-                           "truncated; delete it and fetch it again")

@@ -6,10 +6,8 @@ import zipfile
 
 from .. import backends
 from ..exceptions import DatasetError
-from ._files import check_md5, require
-
-USPS_MD5 = "1e2b7e0ad8754d6d84e35e019b3f4b31"
-OLIVETTI_MD5 = "7be4afc20ba95152afb4c6b4b5d45c5b"
+from ._files import FETCH_HINT, require, verify
+from .sources import OLIVETTI, USPS
 
 
 def load_digits():
@@ -23,9 +21,12 @@ def load_digits():
 
 def load_usps():
     """USPS (Hull 1994) from $PYLDL_DATA/usps/usps.npz: (x_train, y_train, x_test, y_test),
-    images float32 (7291 | 2007, 16, 16) in [0, 1], labels int64."""
-    path = require("usps/usps.npz", "get usps.npz (7291 train / 2007 test, 16x16) into that folder")
-    check_md5(path, USPS_MD5)
+    images float32 (7291 | 2007, 16, 16) in [0, 1] (rows top to bottom, 0 = background), labels int64.
+    usps.npz is converted from the ESL files zip.train.gz / zip.test.gz by ``python -m pyldl_gpu.datasets fetch
+    usps`` (conversions.py)."""
+    path = require("usps/usps.npz", "get usps.npz (7291 train / 2007 test, 16x16) into that folder: "
+                   f"`{FETCH_HINT.format(name='usps')}` downloads and converts it")
+    verify(path, USPS.reads["usps.npz"])
     try:
         data = backends.load_npz(path)
         parts = [data[k] for k in ("x_train", "y_train", "x_test", "y_test")]
@@ -38,9 +39,11 @@ def load_usps():
 def load_olivetti():
     """The Olivetti faces (AT&T, 64x64 version) from $PYLDL_DATA/olivetti/olivettifaces.mat, oriented exactly
     as scikit-learn's fetch_olivetti_faces: images float32 (400, 64, 64) in [0, 1], person ids int64 (400,)
-    (ten images per person, in order)."""
-    path = require("olivetti/olivettifaces.mat", "get olivettifaces.mat (Roweis' 64x64 faces) into that folder")
-    check_md5(path, OLIVETTI_MD5)
+    (ten images per person, in order). Reads Roweis' original file (what ``python -m pyldl_gpu.datasets fetch
+    olivetti`` downloads) or its compressed MATLAB re-save; both checksums are accepted."""
+    path = require("olivetti/olivettifaces.mat", "get olivettifaces.mat (Roweis' 64x64 faces) into that folder: "
+                   f"`{FETCH_HINT.format(name='olivetti')}` downloads it")
+    verify(path, OLIVETTI.reads["olivettifaces.mat"])
     from scipy.io import loadmat
 
     try:

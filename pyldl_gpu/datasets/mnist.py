@@ -1,54 +1,31 @@
-"""MNIST from the four official idx .gz files in $PYLDL_DATA/mnist/, checksums verified."""
+"""MNIST from the four official idx .gz files in $PYLDL_DATA/mnist/, checksums verified; missing files are
+downloaded by the fetch module (download.py) when ``download`` is True."""
 
 from __future__ import annotations
 
 import gzip
-import shutil
-import tempfile
-import urllib.request
 import zlib
 from pathlib import Path
 
 from .. import backends
 from ..exceptions import DatasetError
-from ._files import check_md5, data_home
+from ._files import FETCH_HINT, data_home, verify
+from .download import ensure_file
+from .sources import MNIST
 
-MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # torchvision's mirror of the official files
-FILES = {  # split -> ((images file, md5), (labels file, md5), count)
-    "train": (("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-              ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"), 60000),
-    "test": (("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
-             ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"), 10000),
-}
+SPLITS = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 60000),
+          "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10000)}
 
 
-def _download(name: str, target: Path, expected_md5: str) -> None:
-    """Fetch one file from the mirror into target atomically, keeping it only if its md5 matches."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as tmp:
-        with urllib.request.urlopen(MIRROR + name, timeout=60) as response:
-            shutil.copyfileobj(response, tmp)
-    part = Path(tmp.name)
-    try:
-        check_md5(part, expected_md5)
-    except DatasetError:
-        part.unlink(missing_ok=True)
-        raise
-    part.replace(target)
-
-
-def _file(name: str, expected_md5: str, download: bool) -> Path:
-    path = data_home() / "mnist" / name
+def _file(name: str, download: bool) -> Path:
+    """The verified path of one MNIST file, downloaded first when missing and ``download`` is True."""
+    path = data_home() / MNIST.folder / name
+    if not path.is_file() and not download:
+        raise DatasetError(f"data file not found: {path}; put the official MNIST files there or pass "
+                           f"download=True (needs internet), or run `{FETCH_HINT.format(name='mnist')}`")
     if not path.is_file():
-        if not download:
-            raise DatasetError(f"data file not found: {path}; put the official MNIST files there or pass "
-                               "download=True (needs internet)")
-        try:
-            _download(name, path, expected_md5)
-        except OSError as error:
-            raise DatasetError(f"data file not found: {path}, and downloading it from {MIRROR} failed ({error}); "
-                               "copy the official MNIST .gz files into that folder") from error
-    check_md5(path, expected_md5)
+        return ensure_file(MNIST, name, report=lambda line: None)
+    verify(path, MNIST.reads[name])
     return path
 
 
@@ -71,11 +48,12 @@ def read_idx(path: Path, magic: int, shape: tuple):
 
 def load_mnist(split: str = "train", download: bool = True):
     """(images, labels) of the official MNIST split 'train' (60000) or 'test' (10000).
-    images: float32 (n, 28, 28) in [0, 1] (pixel / 255); labels: int64 (n,). Files are md5-checked; a
-    missing file is downloaded from the mirror into $PYLDL_DATA/mnist when download is True."""
-    if split not in FILES:
+    images: float32 (n, 28, 28) in [0, 1] (pixel / 255), rows top to bottom; labels: int64 (n,). Files are
+    md5-checked; a missing file is downloaded (checksum-verified, atomically) into $PYLDL_DATA/mnist when download
+    is True."""
+    if split not in SPLITS:
         raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
-    (images_name, images_md5), (labels_name, labels_md5), count = FILES[split]
-    images = read_idx(_file(images_name, images_md5, download), 0x803, (count, 28, 28))
-    labels = read_idx(_file(labels_name, labels_md5, download), 0x801, (count,))
+    images_name, labels_name, count = SPLITS[split]
+    images = read_idx(_file(images_name, download), 0x803, (count, 28, 28))
+    labels = read_idx(_file(labels_name, download), 0x801, (count,))
     return images.astype("float32") / 255.0, labels.astype("int64")

@@ -175,7 +175,8 @@ def batch_norm(x, gamma=None, beta=None, eps: float = 1e-5):
 
 def batch_norm_backward(x, delta, gamma=None, eps: float = 1e-5):
     """(dL/dx, dL/dgamma, dL/dbeta) of batch_norm, by the chain rule through mean and variance, term by term
-    (m values per feature):
+    (m values per feature)::
+
         dxhat = delta * gamma
         dvar  = sum(dxhat * (x - mean)) * -1/2 * (var + eps)^(-3/2)
         dmean = -sum(dxhat) / sqrt(var + eps) + dvar * mean(-2 (x - mean))

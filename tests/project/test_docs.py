@@ -47,3 +47,48 @@ def test_all_public_names_are_documented():
 
     undocumented = [n for n in nn.__all__ if callable(getattr(nn, n)) and not getattr(nn, n).__doc__]
     assert not undocumented, undocumented
+
+
+def test_readme_is_a_front_page():
+    assert len(README.splitlines()) <= 125, "the README is a front page; the details belong in docs/"
+
+
+def test_readme_links_stay_in_the_repository():
+    targets = re.findall(r"\]\(([^)]+)\)", README)
+    assert targets, "the README links its docs"
+    outside = [t for t in targets if re.match(r"[a-z]+:", t) or t.startswith(("/", "//", ".."))]
+    assert not outside, outside
+    missing = [t for t in targets if not (ROOT / t.split("#")[0]).exists()]
+    assert not missing, missing
+
+
+def test_readme_headline_results_come_from_committed_results():
+    section = README.split("## Headline results", 1)[1].split("\n## ", 1)[0]
+    figures = re.findall(r"`([\w+./-]+ \d\.\d{4})`", section)
+    results = (ROOT / "experiments" / "RESULTS.md").read_text()
+    assert len(figures) >= 5
+    assert [f for f in figures if f not in results] == []
+
+
+def test_every_install_hint_names_an_extra_of_the_checkout():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    from pyldl_gpu.backends import cuda
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    texts = [README, cuda.INSTALL_HINT, (ROOT / "docs" / "getting-started.md").read_text()]
+    hinted = {extra for text in texts for extra in re.findall(r'pip install -e "\.\[(\w+)\]"', text)}
+    assert {"cuda12", "cuda13", "dev", "docs"} <= hinted
+    assert hinted <= set(extras), hinted - set(extras)
+    assert all('pip install "pyldl-gpu' not in text for text in texts)  # not on PyPI: hints work from a checkout
+
+
+def test_license_and_typing_marker_ship():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["license"] == {"text": "MIT"}
+    assert (ROOT / "pyldl_gpu" / "py.typed").is_file()
+    assert "py.typed" in project["tool"]["setuptools"]["package-data"]["pyldl_gpu"]
+    assert (ROOT / "CHANGELOG.md").read_text().startswith("# Changelog")

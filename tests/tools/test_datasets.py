@@ -12,7 +12,7 @@ import pytest
 import pyldl_gpu as nn
 from pyldl_gpu import backends
 from pyldl_gpu import datasets as ds
-from pyldl_gpu.datasets import mnist as mnist_module
+from pyldl_gpu.datasets import download as download_module
 
 np = backends.host()
 
@@ -117,7 +117,7 @@ def test_failed_download_is_explained(tmp_path, monkeypatch):
     def offline(url, timeout):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(download_module.urllib.request, "urlopen", offline)
     with pytest.raises(nn.DatasetError, match=r"downloading it from .* failed .*network unreachable"):
         ds.load_mnist("test")
 
@@ -132,13 +132,13 @@ def test_download_keeps_only_checksum_verified_files(tmp_path, monkeypatch, data
         served.append(url.rsplit("/", 1)[1])
         return io.BytesIO((src / served[-1]).read_bytes())
 
-    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", mirror)
+    monkeypatch.setattr(download_module.urllib.request, "urlopen", mirror)
     x, y = ds.load_mnist("test")
     assert served == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] and x.shape == (10000, 28, 28)
     assert y.shape == (10000,)
     assert sorted(p.name for p in (tmp_path / "mnist").iterdir()) == sorted(served)  # saved, nothing else
     shutil.rmtree(tmp_path / "mnist")
-    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"tampered"))
+    monkeypatch.setattr(download_module.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"tampered"))
     with pytest.raises(nn.DatasetError, match="md5"):
         ds.load_mnist("test")
     assert list((tmp_path / "mnist").iterdir()) == []  # nothing unverified is kept
@@ -216,3 +216,188 @@ def test_load_mnist_pairs_pairs_the_official_split(shared):
     assert x.shape == (5, 2, 14, 14)
     for got, want in zip((x, target, classes), expected):
         np.testing.assert_array_equal(got, want)
+
+
+# ---------------------------------------------------------------- fetching, against a local HTTP server
+import contextlib  # noqa: E402
+import hashlib  # noqa: E402
+import http.server  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import typing  # noqa: E402
+
+from pyldl_gpu.datasets import __main__ as datasets_cli  # noqa: E402
+from pyldl_gpu.datasets import conversions  # noqa: E402
+from pyldl_gpu.datasets.sources import Source  # noqa: E402
+
+GOOD = bytes(range(256)) * 64  # 16 KiB
+GOOD_MD5 = hashlib.md5(GOOD).hexdigest()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves `files` (name -> bytes) and a few misbehaving paths: corrupt/NAME (one byte changed), truncated/NAME
+    (the first half, with a matching length: a short file), drop/NAME (announces the whole file, sends half,
+    then resets the connection); anything else is a 404."""
+
+    files: typing.ClassVar[dict] = {}
+    served: typing.ClassVar[list] = []
+
+    def do_GET(self):
+        kind, _, name = self.path.strip("/").rpartition("/")
+        self.served.append(self.path)
+        body = self.files.get(name)
+        if body is None or kind not in ("", "corrupt", "truncated", "drop"):
+            self.send_error(404)
+            return
+        if kind == "corrupt":
+            body = body[:100] + bytes([body[100] ^ 0xFF]) + body[101:]
+        sent = body[: len(body) // 2] if kind in ("truncated", "drop") else body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body) if kind == "drop" else len(sent)))
+        self.end_headers()
+        self.wfile.write(sent)
+        if kind == "drop":
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.close()
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@contextlib.contextmanager
+def _server(files: dict):
+    """A threaded HTTP server on 127.0.0.1 (a free port) serving `files`; yields its base URL."""
+    handler = type("Handler", (_Handler,), {"files": dict(files), "served": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler.served
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _tiny_source(*urls):
+    return Source("tiny.bin", tuple(urls), "md5", GOOD_MD5)
+
+
+def _quiet(line):
+    pass
+
+
+def test_fetch_downloads_a_good_file_atomically(tmp_path):
+    target = tmp_path / "tiny" / "tiny.bin"
+    with _server({"tiny.bin": GOOD}) as (url, served):
+        lines = []
+        assert download_module.download(_tiny_source(f"{url}/tiny.bin"), target, report=lines.append) == target
+    assert target.read_bytes() == GOOD and served == ["/tiny.bin"]
+    assert lines == [f"downloaded {url}/tiny.bin -> {target}"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["tiny.bin"]  # no temporary file left
+
+
+@pytest.mark.parametrize("kind, reason", [
+    ("corrupt", r"md5 \w+ differs from the published"),
+    ("truncated", r"md5 \w+ differs from the published"),
+    ("drop", r"IncompleteRead|ConnectionResetError|closed after"),
+    ("missing", r"HTTP 404"),
+])
+def test_a_failed_download_leaves_no_partial_file(tmp_path, kind, reason):
+    target = tmp_path / "tiny" / "tiny.bin"
+    with _server({"tiny.bin": GOOD}) as (url, _):
+        with pytest.raises(nn.DatasetError, match=reason) as failure:
+            download_module.download(_tiny_source(f"{url}/{kind}/tiny.bin"), target, report=_quiet)
+    assert not target.exists() and list(target.parent.iterdir()) == []
+    message = str(failure.value)
+    assert f"Fetch it by hand from {url}/{kind}/tiny.bin and save it as {target} (md5 {GOOD_MD5})" in message
+
+
+def test_fetch_falls_back_to_the_next_url(tmp_path):
+    target = tmp_path / "tiny.bin"
+    with _server({"tiny.bin": GOOD}) as (url, served):
+        download_module.download(_tiny_source(f"{url}/corrupt/tiny.bin", f"{url}/tiny.bin"), target, report=_quiet)
+    assert target.read_bytes() == GOOD and served == ["/corrupt/tiny.bin", "/tiny.bin"]
+
+
+def test_offline_prints_the_url_to_fetch_by_hand_and_where_to_put_it(tmp_path, capsys):
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused at once
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    assert datasets_cli.main(["fetch", "olivetti", "--dir", str(tmp_path), "--mirror", closed]) == 1
+    err = capsys.readouterr().err
+    target = tmp_path / "olivetti" / "olivettifaces.mat"
+    assert f"{closed}/olivettifaces.mat: unreachable" in err
+    assert f"Fetch it by hand from {closed}/olivettifaces.mat and save it as {target}" in err
+    assert "not fetched: olivetti" in err and not target.exists()
+
+
+def test_without_a_mirror_the_hint_names_the_canonical_source(tmp_path):
+    source = ds.sources.USPS.sources[0]
+    hint = download_module.manual_hint(source, tmp_path / "usps" / source.name)
+    assert "https://hastie.su.domains/ElemStatLearn/datasets/zip.train.gz" in hint
+    assert f"save it as {tmp_path}/usps/zip.train.gz (md5 206835541ea704bcfb4b6eea872678bf)" in hint
+    assert "fetch usps" in hint
+
+
+def test_fetch_mnist_by_command_from_a_mirror(tmp_path, data_dir, capsys):
+    src = data_dir / "mnist"
+    _skip_unless(src / "train-images-idx3-ubyte.gz")
+    files = {p.name: p.read_bytes() for p in src.glob("*.gz")}
+    with _server(files) as (url, served):
+        assert datasets_cli.main(["fetch", "mnist", "--dir", str(tmp_path), "--mirror", url + "/"]) == 0
+        assert len(served) == 4
+        assert datasets_cli.main(["fetch", "mnist", "--dir", str(tmp_path), "--mirror", url]) == 0
+        assert len(served) == 4  # verified files are not fetched again
+    out = capsys.readouterr().out
+    assert f"mnist: ready in {tmp_path}/mnist" in out and "already there and verified" in out
+    for name, body in files.items():
+        assert (tmp_path / "mnist" / name).read_bytes() == body
+    assert sorted(p.name for p in (tmp_path / "mnist").iterdir()) == sorted(files)
+
+
+def test_usps_conversion_reproduces_the_reference_file_byte_for_byte(tmp_path, data_dir):
+    reference = data_dir / "usps" / "usps.npz"
+    _skip_unless(reference)
+    data = backends.load_npz(reference)
+    downloads = []
+    for split in ("train", "test"):  # the ESL text files, rebuilt from the reference: digit, then 256 values
+        v = 2.0 * data[f"x_{split}"].reshape(-1, 256).astype(np.float64) - 1.0
+        table = np.column_stack([data[f"y_{split}"].astype(np.float64), v])
+        text = "\n".join(" ".join(f"{value:.4f}" for value in row) for row in table) + "\n"
+        path = tmp_path / f"zip.{split}.gz"
+        path.write_bytes(gzip.compress(text.encode(), mtime=0))
+        downloads.append(path)
+    out = tmp_path / "usps.npz"
+    with open(out, "wb") as f:
+        conversions.usps(downloads, f)
+    assert hashlib.md5(out.read_bytes()).hexdigest() == ds.sources.USPS.reads["usps.npz"][0][1]
+    assert out.read_bytes() == reference.read_bytes()
+
+
+def test_a_conversion_that_fails_its_checksum_leaves_nothing(tmp_path, monkeypatch):
+    folder = tmp_path / "usps"
+    folder.mkdir()
+    for source in ds.sources.USPS.sources:  # stand-ins with the published names; their checksums are patched
+        (folder / source.name).write_bytes(gzip.compress(b"1 " + b"0.5 " * 256 + b"\n", mtime=0))
+    fake = tuple(Source(s.name, s.urls, "md5", hashlib.md5((folder / s.name).read_bytes()).hexdigest())
+                 for s in ds.sources.USPS.sources)
+    monkeypatch.setitem(ds.sources.DATASETS, "usps", ds.sources.DataSet(
+        "usps", "usps", fake, ds.sources.USPS.reads, ds.sources.USPS.converted))
+    converted = r"usps.npz: converting zip.train.gz, zip.test.gz gave md5 \w+, which differs from the published 1e2b"
+    with pytest.raises(nn.DatasetError, match=converted):
+        download_module.fetch("usps", tmp_path, report=_quiet)
+    assert sorted(p.name for p in folder.iterdir()) == ["zip.test.gz", "zip.train.gz"]
+
+
+def test_olivetti_loader_accepts_the_canonical_and_the_re_saved_file():
+    accepted = dict((algorithm, digest) for algorithm, digest in ds.sources.OLIVETTI.reads["olivettifaces.mat"])
+    assert accepted == {"sha256": ds.sources.OLIVETTI.sources[0].digest, "md5": "7be4afc20ba95152afb4c6b4b5d45c5b"}
+
+
+def test_unknown_data_set_names_the_choices():
+    with pytest.raises(ValueError, match="choose one of mnist, usps, olivetti"):
+        download_module.fetch("cifar")
+    with pytest.raises(SystemExit):
+        datasets_cli.main(["fetch", "cifar"])
