@@ -412,6 +412,16 @@ def test_the_kernels_setting_is_read_from_the_environment_and_refuses_unknown_fa
     assert settings.VALIDATED == ()  # none has passed on a GPU yet: docs/gpu.md says so too
 
 
+def test_a_bad_setting_stops_the_cuda_backend_before_it_touches_cupy_or_a_device(monkeypatch):
+    from pyldl_gpu.backends.cuda import CupyBackend
+
+    with pytest.raises(ValueError, match="PYLDL_CUDA_KERNELS='fast'"):
+        CupyBackend(kernels="fast")
+    monkeypatch.setenv(settings.CAPTURE_ENV, "sometimes")
+    with pytest.raises(ValueError, match="PYLDL_CUDA_CAPTURE='sometimes'"):
+        CupyBackend()
+
+
 def test_the_capture_setting_is_off_by_default_and_refuses_other_words(monkeypatch):
     monkeypatch.delenv(settings.CAPTURE_ENV, raising=False)
     assert settings.capture_enabled() is False

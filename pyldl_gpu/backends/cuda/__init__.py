@@ -68,8 +68,7 @@ class CupyBackend(Backend):
         super().__init__(seed)
         self.use_kernels(",".join(families) or "eager")
         self.set_matmul_precision(precision.get_matmul_precision())  # before this device's first matmul
-        if self.stream is not None:
-            self.stream.use()  # the creating thread queues on it from now on (activate() does it on each switch)
+        self._use_stream()  # the creating thread queues on it from now on (activate() again on each switch)
 
     def use_kernels(self, kernels: str) -> tuple[str, ...]:
         """Serve the fused operations with these kernel families ('eager', 'fused' or a comma-separated list of
@@ -96,7 +95,13 @@ class CupyBackend(Backend):
 
     def activate(self) -> None:
         self.device.use()
-        if self.stream is not None:
+        self._use_stream()
+
+    def _use_stream(self) -> None:
+        """Make the capture switch's stream current, after the device has finished what other streams queued: a
+        non-blocking stream does not wait for the legacy default stream by itself."""
+        if self.stream is not None and self.xp.cuda.get_current_stream().ptr != self.stream.ptr:
+            self.device.synchronize()
             self.stream.use()
 
     def new_rng(self, seed):

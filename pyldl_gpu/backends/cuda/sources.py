@@ -20,7 +20,11 @@ from pathlib import Path
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
 COMMON = "common.cuh"
-OPTIONS = ("--std=c++17",)  # CuPy adds the architecture; compile_family adds -arch itself
+OPTIONS = ("--std=c++17",)  # ours; CuPy adds the architecture and CUPY_OPTIONS to them
+# What CuPy 13-14's RawModule adds to every NVRTC compile besides -arch (cupy/cuda/compiler.py): flushing float32
+# denormals to zero (its own elementwise kernels get it too, so the eager path and the kernels agree) and
+# device-by-default functions. The CI compile adds them as well, to compile what the GPU compiles.
+CUPY_OPTIONS = ("-ftz=true", "--device-as-default-execution-space")
 FLOAT_TYPES = (("float",), ("double",))  # the template arguments of a kernel over one float type
 C_DTYPES = {"float": "float32", "double": "float64", "int": "int32", "long long": "int64"}
 
@@ -125,7 +129,7 @@ class CompileError(RuntimeError):
 
 
 def compile_source(source: str, name: str, expressions: list[str], arch: str = "compute_90",
-                   options: tuple[str, ...] = OPTIONS) -> dict[str, str]:
+                   options: tuple[str, ...] = OPTIONS + CUPY_OPTIONS) -> dict[str, str]:
     """Compile CUDA C with NVRTC to PTX for ``arch`` (no device is involved) and return each name expression's
     lowered (mangled) name. Raises CompileError with the compiler's log; ImportError without CuPy's NVRTC."""
     from cupy_backends.cuda.libs import nvrtc
@@ -152,5 +156,6 @@ def compile_source(source: str, name: str, expressions: list[str], arch: str = "
 
 
 def compile_family(family: Family, arch: str = "compute_90") -> dict[str, str]:
-    """One family's program, compiled exactly as the GPU will (same source, options and name expressions)."""
+    """One family's program, compiled as CuPy will on the GPU (same source, options and name expressions; PTX for
+    ``arch`` where CuPy asks NVRTC for the device's own machine code)."""
     return compile_source(family.source(), family.file, family.name_expressions(), arch)

@@ -3,7 +3,9 @@
 // Rounded arithmetic. Each helper is ONE IEEE operation rounded to nearest, never contracted with its neighbours
 // into a fused multiply-add. A fused kernel written with them reproduces, bit for bit, the chain of one-operation
 // CuPy kernels it replaces (generic/*.py run on CuPy), so switching kernels on changes no result. fma_rn is the
-// one deliberate fusion: CupyBackend.axpy, the eager path's y += alpha * x, is itself one fma.
+// one deliberate fusion: CupyBackend.axpy, the eager path's y += alpha * x, is itself one fma. CuPy compiles
+// these kernels, like its own, with -ftz=true: float32 results below the smallest normal number are flushed to
+// zero on both paths alike.
 
 __device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
 __device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
