@@ -2,9 +2,9 @@
 
 'highest' (the default): float32 GEMMs in full float32 (cuBLAS's plain FP32 path on CUDA, BLAS on the CPU).
 'tf32': on an NVIDIA GPU with tensor cores for TF32 (compute capability 8.0 and later: A100, H100, H200) CuPy's
-float32 matmuls run on them: each input is rounded to TF32's 10-bit mantissa (a relative error of up to 2^-11,
-about 5e-4, per input; products are accumulated in float32), so a product's relative error grows from about 1e-7
-to about 1e-4 - 1e-3. Training usually tolerates that; CPU-vs-GPU parity at 1e-4 does not. float64 products are
+float32 matmuls run on them: each input is rounded to TF32's 10-bit mantissa, a relative error of up to 2^-11
+(about 4.9e-4) instead of float32's 2^-24, products still accumulated in float32; a result loses about three
+significant digits. Training usually tolerates that; CPU-vs-GPU parity at 1e-4 does not. float64 products are
 never affected, nor is anything on the CPU (NumPy has no TF32): there the setting is recorded and does nothing.
 
 A backend that has a matmul precision to set defines ``set_matmul_precision(mode)``; others (NumPy) have none.
@@ -22,7 +22,7 @@ _mode = "highest"
 
 def set_matmul_precision(mode: str) -> None:
     """'highest' (float32 GEMMs in full float32, the default) or 'tf32' (TF32 tensor cores for float32 GEMMs on
-    CUDA: faster, a relative error of about 1e-4 - 1e-3; a no-op on the CPU). Process-wide."""
+    CUDA: inputs rounded to a 10-bit mantissa; a no-op on the CPU). Process-wide; see this module's docstring."""
     global _mode
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"set_matmul_precision: expected one of {MODES}, got {mode!r}")

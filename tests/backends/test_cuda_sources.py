@@ -422,6 +422,16 @@ def test_a_bad_setting_stops_the_cuda_backend_before_it_touches_cupy_or_a_device
         CupyBackend()
 
 
+def test_docs_say_which_kernel_families_are_validated_and_name_every_switch():
+    from paths import ROOT
+
+    page = (ROOT / "docs" / "gpu.md").read_text()
+    validated = ", ".join(settings.VALIDATED) or "none of the kernels"
+    assert f"**Validated on a GPU: {validated}" in page  # update the page with settings.VALIDATED
+    assert all(f"| {name} |" in page for name in settings.FAMILY_NAMES)
+    assert all(word in page for word in (settings.KERNELS_ENV, settings.CAPTURE_ENV, "set_matmul_precision"))
+
+
 def test_the_capture_setting_is_off_by_default_and_refuses_other_words(monkeypatch):
     monkeypatch.delenv(settings.CAPTURE_ENV, raising=False)
     assert settings.capture_enabled() is False
