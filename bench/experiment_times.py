@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from outputs import write
+
 CHECKOUT = Path(__file__).resolve().parents[1]
 
 
@@ -106,10 +108,7 @@ def table(args) -> int:
         lines.append(f"| {name} | {dataset} | {epochs} | {cs if cs is not None else c.get('status', '-')} | "
                      f"{gs if gs is not None else g.get('status', '-')} | {ratio} | {_headline(c.get('metrics'))} | "
                      f"{_headline(g.get('metrics'))} |")
-    text = "\n".join(lines) + "\n"
-    if args.md:
-        args.md.write_text(text)
-    print(text)
+    write({}, "\n".join(lines) + "\n", md_path=args.md)
     return 0
 
 

@@ -14,7 +14,6 @@ and W5 (the checks at the end of the table)."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ab import ratio, run_rounds
 from harness import torch_peer
 from machine import cpu_model, environment
+from outputs import write
 from worker import Worker
 from workloads import WORKLOADS, at_batch, build_ours, settle, steps_for, time_steps
 
@@ -203,14 +203,9 @@ def main(argv: list[str]) -> int:
             report["results"].append(result)
             print(f"{key} b{batch}: {result['samples_per_s']} fused/eager {_cell(result.get('fused_over_eager'))}",
                   file=sys.stderr, flush=True)
-    table = markdown(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
-    if args.md:
-        args.md.write_text(table)
     if args.png:
         chart(report, args.png)
-    print(table)
+    write(report, markdown(report), args.json, args.md)
     return 0
 
 

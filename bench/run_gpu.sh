@@ -5,15 +5,15 @@
 #   bash bench/run_gpu.sh PART ...   only those parts
 #
 #   env          versions, GPU, driver, cores                                                   (~5 s)
-#   tests        the whole suite with PYLDL_DEVICE=cuda (eager path; includes tests/gpu: parity,  cap 120 s
+#   tests        the whole suite with PYLDL_DEVICE=cuda (eager path; includes tests/gpu: parity,  cap 110 s
 #                no-sync, precision, capture), pytest-xdist on 12 workers when it is there
-#   fused        the fused-op table, the kernel sweeps, tests/gpu and every layer, loss and         cap 55 s
+#   fused        the fused-op table, the kernel sweeps, tests/gpu and every layer, loss and         cap 50 s
 #                optimizer case (float64 gradient checks too) with PYLDL_CUDA_KERNELS=fused
-#   probe        bench/capture_probe.py: which CUDA-graph captures work                          cap 35 s
+#   probe        bench/capture_probe.py: which CUDA-graph captures work                          cap 30 s
 #   tiles        bench/tile_width_gpu.py: auto vs im2col vs banded on W3/W4, every g per layer    cap 35 s
 #   throughput   bench/gpu_throughput.py: W1-W5 at batch 128 and 1024, ours eager / fused and     cap 85 s
 #                PyTorch alternated, and ours on 2 CPU cores (cores 2,3) for W2, W3, W5 at 1024
-#   experiments  LeNet on MNIST's full 20 epochs, then every experiment for one epoch, on the GPU   cap 110 s
+#   experiments  LeNet on MNIST's full 20 epochs, then every experiment for one epoch, on the GPU   cap 130 s
 #                (kernels fused); the same one-epoch subset on 2 CPU cores (0,1) runs in the
 #                background from the start; then the CPU / GPU table
 #   syncs, profile   on request only: bench/find_syncs.py, bench/profile_step.py (W3, W4, W2)
@@ -45,7 +45,7 @@ PARTS=("$@")
 # GPU parts: at most CAP seconds (SIGINT first, so pytest prints its summary), on cores 4-15 where there are 16
 GPU_CORES=(); command -v taskset >/dev/null && [ "$(nproc)" -ge 16 ] && GPU_CORES=(taskset -c 4-15)
 capped() { local cap=$1; shift; timeout -s INT -k 15 "$cap" "${GPU_CORES[@]}" "$@"; }
-XDIST=(); $PY -c "import xdist" 2>/dev/null && XDIST=(-n 12 --dist loadfile)
+XDIST=(); $PY -c "import xdist" 2>/dev/null && XDIST=(-n 12 --dist load)  # per test: the experiment tests spread out
 TIMEOUT=(); $PY -c "import pytest_timeout" 2>/dev/null && TIMEOUT=(--timeout 100)
 PYTEST=($PY -m pytest -q -p no:cacheprovider -p no:benchmark)
 section() { printf '\n## %s\n\n' "$1" >>"$SUMMARY"; }
@@ -75,18 +75,18 @@ for part in "${PARTS[@]}"; do
   case $part in
     env) ;;
     tests)
-      PYLDL_DEVICE=cuda capped 120 "${PYTEST[@]}" "${XDIST[@]}" "${TIMEOUT[@]}" >"$LOGS/tests-cuda.log" 2>&1
+      PYLDL_DEVICE=cuda capped 110 "${PYTEST[@]}" "${XDIST[@]}" "${TIMEOUT[@]}" >"$LOGS/tests-cuda.log" 2>&1
       cp "$LOGS/tests-cuda.log" "$RES/$TAG-tests-cuda.log"
       section "tests (PYLDL_DEVICE=cuda, eager)"; grep -E "passed|failed|error" "$LOGS/tests-cuda.log" | tail -25 | fenced ;;
     fused)
-      PYLDL_DEVICE=cuda PYLDL_CUDA_KERNELS=fused capped 55 "${PYTEST[@]}" "${XDIST[@]}" "${TIMEOUT[@]}" \
+      PYLDL_DEVICE=cuda PYLDL_CUDA_KERNELS=fused capped 50 "${PYTEST[@]}" "${XDIST[@]}" "${TIMEOUT[@]}" \
         tests/backends/test_fused_ops.py tests/backends/test_cuda_sources.py tests/gpu tests/layers/test_layer_cases.py \
         tests/losses tests/optimizers >"$LOGS/tests-fused.log" 2>&1
       cp "$LOGS/tests-fused.log" "$RES/$TAG-tests-fused.log"
       section "tests with every kernel family (PYLDL_CUDA_KERNELS=fused)"
       grep -E "passed|failed|error" "$LOGS/tests-fused.log" | tail -25 | fenced ;;
     probe)
-      PYLDL_DEVICE=cuda capped 35 $PY bench/capture_probe.py --kernels fused --json "$RES/$TAG-capture-probe.json" \
+      PYLDL_DEVICE=cuda capped 30 $PY bench/capture_probe.py --kernels fused --json "$RES/$TAG-capture-probe.json" \
         >"$RES/$TAG-capture-probe.log" 2>&1
       section "CUDA-graph capture probe"; fenced <"$RES/$TAG-capture-probe.log" ;;
     tiles)
@@ -100,8 +100,8 @@ for part in "${PARTS[@]}"; do
       section throughput
       cat "$RES/$TAG-gpu-throughput.md" >>"$SUMMARY" 2>/dev/null || tail -20 "$LOGS/throughput.log" | fenced ;;
     experiments)
-      PYLDL_CUDA_KERNELS=${EXP_KERNELS:-fused} capped 110 $PY bench/experiment_times.py run --device cuda \
-        --epochs 1 --full cnn:mnist --deadline 100 --timeout 60 --out "$RES/runs-gpu" \
+      PYLDL_CUDA_KERNELS=${EXP_KERNELS:-fused} capped 130 $PY bench/experiment_times.py run --device cuda \
+        --epochs 1 --full cnn:mnist --deadline 120 --timeout 60 --out "$RES/runs-gpu" \
         --json "$RES/$TAG-experiments-gpu.json" >"$LOGS/experiments-gpu.log" 2>&1
       if [ -n "$CPU_EXPERIMENTS" ]; then  # what the CPU side finished by now is what it reports
         kill -INT "$CPU_EXPERIMENTS" 2>/dev/null; wait "$CPU_EXPERIMENTS" 2>/dev/null

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ab import ratio, run_rounds
 from machine import environment
+from outputs import write
 from workloads import WORKLOADS, at_batch, build_ours, steps_for, time_steps
 
 import pyldl_gpu as nn
@@ -151,12 +152,7 @@ def main(argv: list[str]) -> int:
                 report["steps"].append(whole_steps(key, batch, args.rounds, args.device))
                 print(json.dumps(report["steps"][-1]), flush=True)
             report["layers"] += layer_sweep(key, max(args.batches), args.rounds, args.device)
-    table = markdown(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
-    if args.md:
-        args.md.write_text(table)
-    print(table)
+    write(report, markdown(report), args.json, args.md)
     return 0
 
 

@@ -361,6 +361,25 @@ def test_row_kernels_match_the_array_code_on_any_leading_shape(kernels_on, shape
         np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=2e-6 * max(float(np.abs(theirs).max()), scale))
 
 
+@pytest.mark.parametrize("targets", ["int64", "int32", "one-hot", "soft"])
+def test_cross_entropy_kernels_take_labels_and_soft_targets(kernels_on, targets, rng):
+    b = kernels_on
+    logits = _on(b, rng.standard_normal((37, 11)).astype(np.float32) * 4.0)
+    labels = rng.integers(0, 11, 37)
+    y = {"int64": labels, "int32": labels.astype(np.int32), "one-hot": np.eye(11, dtype=np.float32)[labels],
+         "soft": rng.random((37, 11)).astype(np.float32)}[targets]  # soft rows need not sum to one
+    y = _on(b, y)
+    loss, log_p = b.softmax_cross_entropy(logits, y)
+    loss_ref, log_p_ref = softmax.softmax_cross_entropy(b, logits, y)
+    pairs = [(loss, loss_ref), (log_p, log_p_ref), (b.softmax_cross_entropy_backward(log_p, y),
+                                                    softmax.softmax_cross_entropy_backward(b, log_p_ref, y))]
+    # a log-probability near 0 is minus the log of a row sum near 1: the sums' orders differ, and one unit in the
+    # last place of 1.0 (1.2e-7) moves it by as much; hence the absolute tolerance of a few of them
+    for ours, theirs in pairs:
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        np.testing.assert_allclose(b.to_numpy(ours), b.to_numpy(theirs), rtol=2e-6, atol=5e-7)
+
+
 # ---------------------------------------------------------------- the Python side's pieces
 def test_blocks_cover_the_work_up_to_a_cap_and_refuse_none():
     assert launch.blocks_for(1) == 1 and launch.blocks_for(256) == 1 and launch.blocks_for(257) == 2
@@ -387,10 +406,11 @@ def test_pack_converts_scalars_to_their_c_types_and_refuses_mismatched_arrays():
 
 
 def test_kernel_signatures_and_expressions_follow_their_template_arguments():
-    kernel = fused.FAMILY_OPS["softmax"].family.kernel("cross_entropy_labels")
-    assert kernel.expression(("double", "int")) == "cross_entropy_labels<double, int>"
+    kernel = fused.FAMILY_OPS["softmax"].family.kernel("cross_entropy")
+    assert kernel.expression(("double", "int")) == "cross_entropy<double, int>"
     assert kernel.signature(("double", "int"))[:2] == ("const double*", "const int*")
-    assert "cross_entropy_labels<float, long long>" in kernel.expressions()
+    assert kernel.signature(("float", "float"))[:2] == ("const float*", "const float*")  # soft targets
+    assert {"cross_entropy<float, long long>", "cross_entropy<double, double>"} <= set(kernel.expressions())
     assert sources.template_argument(np.dtype("int64")) == "long long"
 
 

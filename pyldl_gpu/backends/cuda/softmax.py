@@ -18,6 +18,7 @@ from .sources import FLOAT_TYPES, Family, Kernel, template_argument
 ROW_KERNEL_MAX_COLUMNS = 1024
 LABEL_TYPES = ("int", "long long")
 WITH_LABELS = tuple((t, label) for (t,) in FLOAT_TYPES for label in LABEL_TYPES)
+WITH_TARGETS = WITH_LABELS + tuple((t, t) for (t,) in FLOAT_TYPES)  # labels, or soft targets of the logits' type
 REDUCE_BLOCK = 256  # scaled_sum's one block (a power of two, its shared array's size)
 
 ROWS = ("const T*", "T*", "long long", "long long", "T")  # x, y, rows, cols, floor
@@ -25,9 +26,8 @@ FAMILY = Family("softmax", "softmax.cu", (
     Kernel("softmax_rows", ROWS), Kernel("log_softmax_rows", ROWS),
     Kernel("softmax_backward_rows", ("const T*", "const T*", "T*", "long long", "long long")),
     Kernel("log_softmax_backward_rows", ("const T*", "const T*", "T*", "long long", "long long", "T")),
-    Kernel("cross_entropy_labels", ("const T*", "const L*", "T*", "T*", "long long", "long long", "T"),
-           WITH_LABELS, ("T", "L")),
-    Kernel("cross_entropy_soft", ("const T*", "const T*", "T*", "T*", "long long", "long long", "T")),
+    Kernel("cross_entropy", ("const T*", "const Y*", "T*", "T*", "long long", "long long", "T"), WITH_TARGETS,
+           ("T", "Y")),
     Kernel("scaled_sum", ("const T*", "T*", "long long", "T")),
     Kernel("cross_entropy_labels_backward", ("const T*", "const L*", "T*", "long long", "long long", "T", "T"),
            WITH_LABELS, ("T", "L")),
@@ -60,74 +60,57 @@ class SoftmaxKernels(KernelOps):
             return None
         return template_argument(y.dtype)
 
-    def _forward_rows(self, kernel: str, fallback, x):
-        t = self._rows_type(x)
+    def _rows(self, kernel: str, fallback, *inputs, floor: bool = True):
+        """out = kernel(*inputs) row by row (a pass of one row per thread), or the array code's fallback."""
+        t = self._rows_type(*inputs)
         if t is None:
-            return fallback(self.backend, x)
-        y = self.xp.empty_like(x)
-        cols = x.shape[-1]
-        self.run(kernel, (t,), x.size // cols, x, y, x.size // cols, cols, denormal_floor(self.xp, x.dtype))
-        return y
+            return fallback(self.backend, *inputs)
+        out = self.xp.empty_like(inputs[-1])
+        cols = out.shape[-1]
+        extra = (denormal_floor(self.xp, out.dtype),) if floor else ()
+        self.run(kernel, (t,), out.size // cols, *inputs, out, out.size // cols, cols, *extra)
+        return out
 
     def softmax(self, x):
-        return self._forward_rows("softmax_rows", Backend.softmax, x)
+        return self._rows("softmax_rows", Backend.softmax, x)
 
     def log_softmax(self, x):
-        return self._forward_rows("log_softmax_rows", Backend.log_softmax, x)
+        return self._rows("log_softmax_rows", Backend.log_softmax, x)
 
     def softmax_backward(self, s, delta):
-        t = self._rows_type(s, delta)
-        if t is None:
-            return Backend.softmax_backward(self.backend, s, delta)
-        dx = self.xp.empty_like(delta)
-        cols = s.shape[-1]
-        self.run("softmax_backward_rows", (t,), s.size // cols, s, delta, dx, s.size // cols, cols)
-        return dx
+        return self._rows("softmax_backward_rows", Backend.softmax_backward, s, delta, floor=False)
 
     def log_softmax_backward(self, y, delta):
-        t = self._rows_type(y, delta)
-        if t is None:
-            return Backend.log_softmax_backward(self.backend, y, delta)
-        dx = self.xp.empty_like(delta)
-        cols = y.shape[-1]
-        self.run("log_softmax_backward_rows", (t,), y.size // cols, y, delta, dx, y.size // cols, cols,
-                 denormal_floor(self.xp, y.dtype))
-        return dx
+        return self._rows("log_softmax_backward_rows", Backend.log_softmax_backward, y, delta)
 
     def _targets(self, matrix, y) -> tuple | None:
-        """(kernel suffix, template arguments) for logits or log-probabilities ``matrix`` (batch, classes) and
-        targets y (labels or soft targets like matrix); None where the array code must run."""
-        if matrix.ndim != 2:
+        """The template arguments (float type, target type) for logits or log-probabilities ``matrix``
+        (batch, classes) and labels y (batch,) or soft targets like matrix; None where the array code must run."""
+        if matrix.ndim != 2 or matrix.shape[1] > ROW_KERNEL_MAX_COLUMNS:
             return None
-        if y.ndim == 1:
-            t, label = self.floats(matrix), self._labels_type(y, matrix)
-            ok = t is not None and label is not None and matrix.shape[1] <= ROW_KERNEL_MAX_COLUMNS
-            return ("labels", (t, label)) if ok else None
-        t = self._rows_type(matrix, y)
-        return ("soft", (t,)) if t is not None else None
+        t = self.floats(matrix) if y.ndim == 1 else self._rows_type(matrix, y)
+        label = self._labels_type(y, matrix) if y.ndim == 1 else t
+        return None if t is None or label is None else (t, label)
 
     def softmax_cross_entropy(self, logits, y):
-        chosen = self._targets(logits, y)
-        if chosen is None:
+        targs = self._targets(logits, y)
+        if targs is None:
             return Backend.softmax_cross_entropy(self.backend, logits, y)
-        kind, targs = chosen
         batch, classes = logits.shape
-        log_p = self.xp.empty_like(logits)
-        picked = self.xp.empty(batch, dtype=logits.dtype)
-        loss = self.xp.empty((), dtype=logits.dtype)
-        self.run(f"cross_entropy_{kind}", targs, batch, logits, y, log_p, picked, batch, classes,
+        log_p, picked = self.xp.empty_like(logits), self.xp.empty(batch, dtype=logits.dtype)
+        self.run("cross_entropy", targs, batch, logits, y, log_p, picked, batch, classes,
                  denormal_floor(self.xp, logits.dtype))
+        loss = self.xp.empty((), dtype=logits.dtype)
         self.run("scaled_sum", targs[:1], batch, picked, loss, batch, -1.0 / batch, block=REDUCE_BLOCK, grid=1)
         return loss, log_p
 
     def softmax_cross_entropy_backward(self, log_p, y):
-        chosen = self._targets(log_p, y)
-        if chosen is None:
+        targs = self._targets(log_p, y)
+        if targs is None:
             return Backend.softmax_cross_entropy_backward(self.backend, log_p, y)
-        kind, targs = chosen
-        batch, classes = log_p.shape
         g = self.xp.empty_like(log_p)
-        work = log_p.size if kind == "labels" else batch  # labels: one thread per entry; soft: per row
-        self.run(f"cross_entropy_{kind}_backward", targs, work, log_p, y, g, batch, classes, 1.0 / batch,
-                 denormal_floor(self.xp, log_p.dtype))
+        # labels: one thread per entry; soft targets: one per row (each needs its row's target sum)
+        kernel, work = ("labels", log_p.size) if y.ndim == 1 else ("soft", log_p.shape[0])
+        self.run(f"cross_entropy_{kernel}_backward", targs if y.ndim == 1 else targs[:1], work, log_p, y, g,
+                 *log_p.shape, 1.0 / log_p.shape[0], denormal_floor(self.xp, log_p.dtype))
         return g

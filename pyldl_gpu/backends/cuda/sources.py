@@ -10,7 +10,7 @@ parameter types and the template arguments it is instantiated with. From that on
 - ``pack``: the launch arguments, each converted to its parameter's C type (a Python int passed where the kernel
   takes an ``int`` would otherwise reach it as 8 bytes).
 
-Parameter types are C spellings in which ``T`` (and ``L``) stand for the template arguments."""
+Parameter types are C spellings in which placeholders (``T``, ``L``, ...) stand for the template arguments."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ C_DTYPES = {"float": "float32", "double": "float64", "int": "int32", "long long"
 
 @dataclass(frozen=True)
 class Kernel:
-    """One __global__ function: its name, C parameter types (T, L: template arguments) and instantiations."""
+    """One __global__ function: its name, C parameter types (in which the placeholders, T by default, stand for its
+    template arguments) and its instantiations."""
 
     name: str
     params: tuple[str, ...]
@@ -53,7 +54,8 @@ class Kernel:
             raise ValueError(f"kernel {self.name}: {self.expression(targs)} is not compiled (instances: "
                              f"{self.expressions()})")
         table = dict(zip(self.placeholders, targs))
-        return tuple(re.sub(r"\b[TL]\b", lambda m: table[m.group(0)], p) for p in self.params)
+        pattern = r"\b(" + "|".join(self.placeholders) + r")\b"
+        return tuple(re.sub(pattern, lambda m: table[m.group(0)], p) for p in self.params)
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,27 @@ template <typename T> __device__ __forceinline__ T exp_clipped(T s, T floor) { r
 // Grid-stride loops: any launch geometry visits every index once, so the Python side may size grids freely.
 __device__ __forceinline__ long long first_index() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ long long index_stride() { return (long long)blockDim.x * gridDim.x; }
+
+// The (batch, row, column, channel) of flat index idx of a channels-last (batch, rows, cols, chans) array.
+struct Pixel {
+    long long b;
+    int h, w, c;
+};
+__device__ __forceinline__ Pixel pixel_of(long long idx, int rows, int cols, int chans) {
+    Pixel p;
+    p.c = (int)(idx % chans);
+    idx /= chans;
+    p.w = (int)(idx % cols);
+    idx /= cols;
+    p.h = (int)(idx % rows);
+    p.b = idx / rows;
+    return p;
+}
+
+// The window (among `count` windows at `stride`) whose tap `tap` reads position `pos` of an axis, or -1.
+__device__ __forceinline__ int window_of(int pos, int tap, int stride, int count) {
+    const int d = pos - tap;
+    if (d < 0 || d % stride) return -1;
+    const int i = d / stride;
+    return i < count ? i : -1;
+}

@@ -19,28 +19,20 @@ __global__ void conv_fold(const T* __restrict__ rows, T* __restrict__ out, long 
     const FoldGeometry g{batch, hp, wp, c, ho, tiles, kh, wt, sh, step, q};
     const long long n = g.batch * g.hp * g.wp * g.c;
     for (long long idx = first_index(); idx < n; idx += index_stride()) {
-        const int ch = (int)(idx % g.c);
-        long long rest = idx / g.c;
-        const int w = (int)(rest % g.wp);
-        rest /= g.wp;
-        const int h = (int)(rest % g.hp);
-        const long long b = rest / g.hp;
-        int last_tile = w / g.step;  // the last tile starting at or before column w
+        const Pixel x = pixel_of(idx, g.hp, g.wp, g.c);
+        int last_tile = x.w / g.step;  // the last tile starting at or before column x.w
         if (last_tile > g.tiles - 1) last_tile = g.tiles - 1;
         T acc = T(0);
         for (int p = 0; p < g.kh; ++p) {
-            const int dh = h - p;
-            if (dh < 0 || dh % g.sh) continue;
-            const int i = dh / g.sh;
-            if (i >= g.ho) continue;
+            const int i = window_of(x.h, p, g.sh, g.ho);  // the output row whose kernel row p reads x.h
+            if (i < 0) continue;
             for (int phase = 0; phase < g.q; ++phase) {
-                // the phase's last tile at or before last_tile: the only one of the phase that can cover w
+                // the phase's last tile at or before last_tile: the only one of the phase that can cover x.w
                 const int t = last_tile - (((last_tile - phase) % g.q) + g.q) % g.q;
-                if (t < 0) continue;
-                const int col = w - t * g.step;
-                if (col >= g.wt) continue;
-                acc = add_rn(acc, rows[((((b * g.ho + i) * g.tiles + t) * g.kh + p) * (long long)g.wt + col) * g.c
-                                       + ch]);
+                const int col = x.w - t * g.step;
+                if (t < 0 || col >= g.wt) continue;
+                acc = add_rn(acc, rows[((((x.b * g.ho + i) * g.tiles + t) * g.kh + p) * (long long)g.wt + col)
+                                       * g.c + x.c]);
             }
         }
         out[idx] = acc;

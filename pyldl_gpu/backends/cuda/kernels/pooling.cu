@@ -31,6 +31,13 @@ __device__ __forceinline__ T column_max(const T* __restrict__ top, const PoolGeo
     return m;
 }
 
+// The first entry (row 0, column 0, its channel) of the window of output element idx.
+template <typename T>
+__device__ __forceinline__ const T* window_top(const T* __restrict__ x, const PoolGeometry& g, long long idx) {
+    const Pixel o = pixel_of(idx, g.ho, g.wo, g.c);
+    return x + ((o.b * g.h + (long long)o.h * g.sh) * g.w + (long long)o.w * g.sw) * g.c + o.c;
+}
+
 template <typename T>
 __global__ void max_pool_forward(const T* __restrict__ x, T* __restrict__ y, int* __restrict__ winners,
                                  POOL_GEOMETRY_PARAMS) {
@@ -38,13 +45,7 @@ __global__ void max_pool_forward(const T* __restrict__ x, T* __restrict__ y, int
     const long long n = g.batch * g.ho * g.wo * g.c;
     const long long row_step = (long long)g.w * g.c;
     for (long long idx = first_index(); idx < n; idx += index_stride()) {
-        const int ch = (int)(idx % g.c);
-        long long rest = idx / g.c;
-        const int j = (int)(rest % g.wo);
-        rest /= g.wo;
-        const int i = (int)(rest % g.ho);
-        const long long b = rest / g.ho;
-        const T* top = x + ((b * g.h + (long long)i * g.sh) * g.w + (long long)j * g.sw) * g.c + ch;
+        const T* top = window_top(x, g, idx);
         T best = column_max(top, g, 0);
         for (int col = 1; col < g.kw; ++col) best = nan_max(best, column_max(top, g, col));
         y[idx] = best;
@@ -65,44 +66,47 @@ __global__ void max_pool_forward(const T* __restrict__ x, T* __restrict__ y, int
     }
 }
 
-// dx[b, h, w, c] = sum over the windows holding (h, w) of their delta where (h, w) is their winner. The array
-// code adds, per window row i, the windows' deltas masked by the column winner (delta * 0 where it is not: NaN
-// spreads as it does there), then masks that sum by the row winner of (i, w). Both loops run taps in increasing
-// order, that is windows in DEcreasing index, as the array code's tap loops do.
+// dx[b, h, w, c] of a pool: what the windows holding (h, w) send it, gathered the way the array code's two
+// backward stages add it. Per window row i holding h (taps r in increasing order, windows in DEcreasing index,
+// as the array code's tap loops run), the deltas of the windows holding w are summed, each times a weight; that
+// sum is added times a row weight (when the array code has a rows stage). Max pooling (MAX): the weights are 1
+// or 0 by the window's winner, its column for the delta and its row for the sum; a multiply, as the array code
+// masks, so 0 * NaN stays NaN. Average pooling: 1 / kw and 1 / kh.
+template <typename T, bool MAX>
+__device__ __forceinline__ T pooled_gradient(const T* __restrict__ delta, const int* __restrict__ winners,
+                                             const PoolGeometry& g, const Pixel& p, T inv_kh, T inv_kw) {
+    T total = T(0);
+    for (int r = 0; r < g.kh; ++r) {
+        const int i = window_of(p.h, r, g.sh, g.ho);
+        if (i < 0) continue;
+        T part = T(0);
+        bool row_wins = false;
+        for (int col = 0; col < g.kw; ++col) {
+            const int j = window_of(p.w, col, g.sw, g.wo);
+            if (j < 0) continue;
+            const long long o = ((p.b * g.ho + i) * g.wo + j) * g.c + p.c;
+            T weight = inv_kw;
+            if (MAX) {
+                const int win = winners[o];
+                const bool column_wins = win >= 0 && win % g.kw == col;
+                weight = column_wins ? T(1) : T(0);
+                if (column_wins) row_wins = win / g.kw == r;
+            }
+            part = add_rn(part, mul_rn(delta[o], weight));
+        }
+        const T row_weight = MAX ? (row_wins ? T(1) : T(0)) : inv_kh;
+        total = g.rows_stage ? add_rn(total, mul_rn(part, row_weight)) : part;
+    }
+    return total;
+}
+
 template <typename T>
 __global__ void max_pool_backward(const T* __restrict__ delta, const int* __restrict__ winners,
                                   T* __restrict__ dx, POOL_GEOMETRY_PARAMS) {
     POOL_GEOMETRY;
     const long long n = g.batch * g.h * g.w * g.c;
     for (long long idx = first_index(); idx < n; idx += index_stride()) {
-        const int ch = (int)(idx % g.c);
-        long long rest = idx / g.c;
-        const int w = (int)(rest % g.w);
-        rest /= g.w;
-        const int h = (int)(rest % g.h);
-        const long long b = rest / g.h;
-        T total = T(0);
-        for (int r = 0; r < g.kh; ++r) {
-            const int dh = h - r;
-            if (dh < 0 || dh % g.sh) continue;
-            const int i = dh / g.sh;
-            if (i >= g.ho) continue;
-            T part = T(0);
-            bool row_wins = false;
-            for (int col = 0; col < g.kw; ++col) {
-                const int dw = w - col;
-                if (dw < 0 || dw % g.sw) continue;
-                const int j = dw / g.sw;
-                if (j >= g.wo) continue;
-                const long long o = ((b * g.ho + i) * g.wo + j) * g.c + ch;
-                const int win = winners[o];
-                const bool column_wins = win >= 0 && win % g.kw == col;
-                part = add_rn(part, mul_rn(delta[o], column_wins ? T(1) : T(0)));
-                if (column_wins) row_wins = win / g.kw == r;
-            }
-            total = g.rows_stage ? add_rn(total, mul_rn(part, row_wins ? T(1) : T(0))) : part;
-        }
-        dx[idx] = total;
+        dx[idx] = pooled_gradient<T, true>(delta, winners, g, pixel_of(idx, g.h, g.w, g.c), T(1), T(1));
     }
 }
 
@@ -115,13 +119,7 @@ __global__ void avg_pool_forward(const T* __restrict__ x, T* __restrict__ y, POO
     const long long n = g.batch * g.ho * g.wo * g.c;
     const long long row_step = (long long)g.w * g.c;
     for (long long idx = first_index(); idx < n; idx += index_stride()) {
-        const int ch = (int)(idx % g.c);
-        long long rest = idx / g.c;
-        const int j = (int)(rest % g.wo);
-        rest /= g.wo;
-        const int i = (int)(rest % g.ho);
-        const long long b = rest / g.ho;
-        const T* top = x + ((b * g.h + (long long)i * g.sh) * g.w + (long long)j * g.sw) * g.c + ch;
+        const T* top = window_top(x, g, idx);
         T sum = T(0);
         for (int col = 0; col < g.kw; ++col) {
             T column = top[(long long)col * g.c];
@@ -135,36 +133,12 @@ __global__ void avg_pool_forward(const T* __restrict__ x, T* __restrict__ y, POO
     }
 }
 
-// dx: per window row i holding h, the deltas * (1 / kw) of the windows holding w, summed in tap order, then
-// * (1 / kh) and summed over i in tap order (the two stages of the array code's backward).
 template <typename T>
 __global__ void avg_pool_backward(const T* __restrict__ delta, T* __restrict__ dx, POOL_GEOMETRY_PARAMS, T inv_kh,
                                   T inv_kw) {
     POOL_GEOMETRY;
     const long long n = g.batch * g.h * g.w * g.c;
     for (long long idx = first_index(); idx < n; idx += index_stride()) {
-        const int ch = (int)(idx % g.c);
-        long long rest = idx / g.c;
-        const int w = (int)(rest % g.w);
-        rest /= g.w;
-        const int h = (int)(rest % g.h);
-        const long long b = rest / g.h;
-        T total = T(0);
-        for (int r = 0; r < g.kh; ++r) {
-            const int dh = h - r;
-            if (dh < 0 || dh % g.sh) continue;
-            const int i = dh / g.sh;
-            if (i >= g.ho) continue;
-            T part = T(0);
-            for (int col = 0; col < g.kw; ++col) {
-                const int dw = w - col;
-                if (dw < 0 || dw % g.sw) continue;
-                const int j = dw / g.sw;
-                if (j >= g.wo) continue;
-                part = add_rn(part, mul_rn(delta[((b * g.ho + i) * g.wo + j) * g.c + ch], inv_kw));
-            }
-            total = g.rows_stage ? add_rn(total, mul_rn(part, inv_kh)) : part;
-        }
-        dx[idx] = total;
+        dx[idx] = pooled_gradient<T, false>(delta, nullptr, g, pixel_of(idx, g.h, g.w, g.c), inv_kh, inv_kw);
     }
 }

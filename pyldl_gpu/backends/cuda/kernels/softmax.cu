@@ -2,10 +2,10 @@
 //
 // One thread per row, the row's classes in a loop: a classification head has few classes (10 in every workload),
 // so a row fits one thread's registers and cache lines, and the eager path's 12-15 kernels per loss (max, shift,
-// clip, exp, sum, log, pick, mean, and as many for the gradient) become two (forward: rows, then the mean) and one
-// (backward). softmax.py sends rows wider than ROW_KERNEL_MAX_COLUMNS to the array code, where many threads per row
-// pay. Maxima and elementwise steps are exact mirrors of the array code; the row sums add left to right where
-// CuPy's reduction adds in a tree, so results agree to rounding, not to the bit.
+// clip, exp, sum, log, pick, mean, and as many for the gradient) become two (forward: cross_entropy's rows, then
+// scaled_sum's mean) and one (backward). softmax.py sends rows wider than ROW_KERNEL_MAX_COLUMNS to the array
+// code, where many threads per row pay. Maxima and elementwise steps are exact mirrors of the array code; the row
+// sums add left to right where CuPy's reduction adds in a tree, so results agree to rounding, not to the bit.
 
 template <typename T>
 __device__ __forceinline__ T row_max(const T* __restrict__ row, long long cols) {
@@ -89,30 +89,32 @@ __device__ __forceinline__ long long label_column(L label, long long cols) {
     return (c >= 0 && c < cols) ? c : -1;
 }
 
-// Forward on labels: log_p = log_softmax(logits) and picked[r] = log_p[r, label_r] (NaN for a label out of range).
+// What row r's targets pick from its log-probabilities: log_p[label] for integer labels (NaN for one out of
+// range), sum_j y_j log_p_j for soft targets (the same type as the logits; overload resolution picks this one).
 template <typename T, typename L>
-__global__ void cross_entropy_labels(const T* __restrict__ logits, const L* __restrict__ labels,
-                                     T* __restrict__ log_p, T* __restrict__ picked, long long rows, long long cols,
-                                     T floor) {
-    for (long long r = first_index(); r < rows; r += index_stride()) {
-        T* out = log_p + r * cols;
-        log_softmax_row(logits + r * cols, out, cols, floor);
-        long long c = label_column(labels[r], cols);
-        picked[r] = c >= 0 ? out[c] : quiet_nan<T>();
-    }
+__device__ __forceinline__ T picked_log_p(const L* __restrict__ labels, const T* __restrict__ log_p, long long r,
+                                          long long cols) {
+    const long long c = label_column(labels[r], cols);
+    return c >= 0 ? log_p[c] : quiet_nan<T>();
 }
 
-// Forward on soft targets: log_p as above, picked[r] = sum_j y_rj log_p_rj.
 template <typename T>
-__global__ void cross_entropy_soft(const T* __restrict__ logits, const T* __restrict__ targets,
-                                   T* __restrict__ log_p, T* __restrict__ picked, long long rows, long long cols,
-                                   T floor) {
+__device__ __forceinline__ T picked_log_p(const T* __restrict__ targets, const T* __restrict__ log_p, long long r,
+                                          long long cols) {
+    T s = T(0);
+    for (long long j = 0; j < cols; ++j) s = add_rn(s, mul_rn(targets[r * cols + j], log_p[j]));
+    return s;
+}
+
+// The loss forward, rows: log_p = log_softmax(logits), picked[r] = what row r's targets pick from it. Y: the
+// labels' integer type, or T for soft targets (batch, classes).
+template <typename T, typename Y>
+__global__ void cross_entropy(const T* __restrict__ logits, const Y* __restrict__ targets, T* __restrict__ log_p,
+                              T* __restrict__ picked, long long rows, long long cols, T floor) {
     for (long long r = first_index(); r < rows; r += index_stride()) {
         T* out = log_p + r * cols;
         log_softmax_row(logits + r * cols, out, cols, floor);
-        T s = T(0);
-        for (long long j = 0; j < cols; ++j) s = add_rn(s, mul_rn(targets[r * cols + j], out[j]));
-        picked[r] = s;
+        picked[r] = picked_log_p(targets, out, r, cols);
     }
 }
 
