@@ -3,7 +3,8 @@
 PyTorch, alternated round by round in one run; and ours on 2 CPU cores of the same machine, for the GPU/CPU ratio.
 
 Ours runs in this process and switches its kernels between rounds (CupyBackend.use_kernels: the same net, the
-same data); PyTorch runs in a worker process of its own (bench/worker.py), so is the 2-core CPU side (started
+same data); PyTorch runs in a worker process of its own (bench/worker.py; all of them started at once, up front,
+each measured alone), so is the 2-core CPU side (started
 with this process's CPU affinity narrowed to cores 0 and 1, or PYLDL_BENCH_CPU_CORES, which the worker inherits;
 its BLAS pool sizes itself from that affinity). Each round times ~round-seconds of steps per side, the order
 rotated each round (bench/ab.py's run_rounds). Ratios are of throughput, medians of per-round ratios (min-max).
@@ -18,6 +19,7 @@ import os
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,21 +41,25 @@ CPU_CORES = {int(c) for c in os.environ.get("PYLDL_BENCH_CPU_CORES", "0,1").spli
 
 @contextmanager
 def cpu_affinity(cores: set[int]):
-    """This process (and what it starts meanwhile) on ``cores`` only; restored after."""
+    """This process (and what it starts meanwhile) on ``cores`` only, even outside its own affinity (run_gpu.sh
+    keeps the GPU side on other cores); yields the cores it got, and restores the affinity after."""
     before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, cores & before or before)
     try:
-        yield
+        os.sched_setaffinity(0, cores)
+    except OSError:  # cores this machine does not have (or lets us use): stay where we are, and say so
+        pass
+    try:
+        yield sorted(os.sched_getaffinity(0))
     finally:
         os.sched_setaffinity(0, before)
 
 
-def measure(key: str, batch: int, rounds: int, round_s: float, device: str, cpu_side: bool) -> dict:
-    w = at_batch(WORKLOADS[key], batch)
+def measure(w, rounds: int, round_s: float, device: str, peer, cpu_worker) -> dict:
+    """One workload at one batch: our eager and fused rounds here, PyTorch's in ``peer`` (a timer and a closer,
+    or None), alternated; then ours on 2 CPU cores in ``cpu_worker`` (or None)."""
     with nn.device(device):
         backend = backends.active()
         step, sync = build_ours(w)
-
         switch = getattr(backend, "use_kernels", lambda kernels: None)  # the CPU smoke run has no kernels
 
         def ours(kernels):
@@ -65,37 +71,38 @@ def measure(key: str, batch: int, rounds: int, round_s: float, device: str, cpu_
         timers = {"eager": ours("eager")}
         if hasattr(backend, "use_kernels"):
             timers["fused"] = ours("fused")
-        peer = torch_peer(w, device, True, process="own")
-        closers = []
         if peer:
-            timers["torch"], close = peer
-            closers.append(close)
+            timers["torch"] = peer[0]
         try:
             n = steps_for(min(t(3) for t in timers.values()), round_s)
             times = run_rounds(timers, n, rounds, device)
         finally:
-            for close in closers:
-                close()
+            if peer:
+                peer[1]()
         switch("eager")
         described = backend.describe()
-    info = dict(key=key, workload=w.name, batch=batch, device=described, steps_per_round=n,
-                samples_per_s={side: round(batch / statistics.median(t), 1) for side, t in times.items()},
+    info = dict(key=w.name.split()[0], workload=w.name, batch=w.batch, device=described, steps_per_round=n,
+                samples_per_s={side: round(w.batch / statistics.median(t), 1) for side, t in times.items()},
                 seconds_per_step=times)
     if "fused" in times:
         info["fused_over_eager"] = ratio(times["fused"], times["eager"])
     if "torch" in times:
         info.update({f"{side}_over_torch": ratio(times[side], times["torch"]) for side in times if side != "torch"})
-    if cpu_side:
-        info["cpu_2core_samples_per_s"] = cpu_two_cores(w, rounds)
+    if cpu_worker:
+        info["cpu_2core_samples_per_s"] = cpu_throughput(cpu_worker, w.batch, rounds)
     return info
 
 
-def cpu_two_cores(w, rounds: int) -> float | None:
-    """Our training throughput on 2 CPU cores of this machine, in a worker process pinned to them."""
-    with cpu_affinity(CPU_CORES):
+def start_cpu_worker(w):
+    """Our workload in a worker process pinned to CPU_CORES (the calling thread's affinity, which it inherits)."""
+    with cpu_affinity(CPU_CORES) as cores:
         worker = Worker(w, "cpu", True, heap="tuned", lib="ours")
-    if not worker.ready:
-        return None
+    if len(cores) != len(CPU_CORES):
+        print(f"gpu_throughput: the CPU side runs on cores {cores}, not {sorted(CPU_CORES)}", file=sys.stderr)
+    return worker if worker.ready else None
+
+
+def cpu_throughput(worker, batch: int, rounds: int) -> float:
     try:
         n = steps_for(worker.seconds_per_step(3), 0.6)
         seconds = []
@@ -104,7 +111,7 @@ def cpu_two_cores(w, rounds: int) -> float | None:
             seconds.append(worker.seconds_per_step(n))
     finally:
         worker.close()
-    return round(w.batch / statistics.median(seconds), 1)
+    return round(batch / statistics.median(seconds), 1)
 
 
 def _cell(r: dict | None) -> str:
@@ -196,13 +203,17 @@ def main(argv: list[str]) -> int:
         described = backends.active().describe()
     report = dict(device=described, cpu=cpu_model(), environment=environment(), rounds=args.rounds,
                   date=time.strftime("%Y-%m-%d %H:%M:%S"), results=[])
-    for key in args.workloads:
-        for batch in args.batches:
-            cpu_side = not args.no_cpu and batch == TARGET_BATCH and key in CPU_TARGET_WORKLOADS
-            result = measure(key, batch, args.rounds, args.round_seconds, args.device, cpu_side)
+    cases = [at_batch(WORKLOADS[key], batch) for key in args.workloads for batch in args.batches]
+    with ThreadPoolExecutor(max_workers=2 * len(cases)) as pool:  # every worker process starts at once
+        peers = [pool.submit(torch_peer, w, args.device, True, "own") for w in cases]
+        cpus = [pool.submit(start_cpu_worker, w) if not args.no_cpu and w.batch == TARGET_BATCH
+                and w.name.split()[0] in CPU_TARGET_WORKLOADS else None for w in cases]
+        for w, peer, cpu in zip(cases, peers, cpus):
+            result = measure(w, args.rounds, args.round_seconds, args.device, peer.result(),
+                             cpu.result() if cpu else None)
             report["results"].append(result)
-            print(f"{key} b{batch}: {result['samples_per_s']} fused/eager {_cell(result.get('fused_over_eager'))}",
-                  file=sys.stderr, flush=True)
+            print(f"{result['key']} b{w.batch}: {result['samples_per_s']} fused/eager "
+                  f"{_cell(result.get('fused_over_eager'))}", file=sys.stderr, flush=True)
     if args.png:
         chart(report, args.png)
     write(report, markdown(report), args.json, args.md)

@@ -286,11 +286,11 @@ def test_clocked_adam_matches_the_array_code_and_replays_advance_its_step(host_k
 
 # ---------------------------------------------------------------- geometry sweeps, on the host and on a GPU
 @pytest.fixture(params=["host", pytest.param("cuda", marks=pytest.mark.cuda)])
-def kernels_on(request, host_kernels):
+def kernels_on(request):
     """A backend whose fused operations run the kernels: NumPy with the host build, or (marked cuda) a CupyBackend
-    with every family on, so a GPU run sweeps the same geometries through the real kernels."""
+    with every family on, so a GPU run sweeps the same geometries through the real kernels (g++ or not)."""
     if request.param == "host":
-        return kernel_backend(host_kernels)
+        return kernel_backend(request.getfixturevalue("host_kernels"))
     from pyldl_gpu.backends.cuda import CupyBackend
 
     return CupyBackend(0, seed=0, kernels="fused")
