@@ -65,8 +65,11 @@ def run(args) -> int:
     deadline = time.monotonic() + args.deadline
     plan = [(*spec.split(":", 1), None) for spec in args.full]  # full runs first: the budget may end the list
     plan += [(name, data, args.epochs) for name, data in experiments_in_order() if not args.only or name in args.only]
+    from machine import cpu_model, environment
+
     report = dict(device=args.device, epochs=args.epochs, cores=sorted(cores) if cores else "all",
-                  kernels=os.environ.get("PYLDL_CUDA_KERNELS", "eager"), runs=[])
+                  kernels=os.environ.get("PYLDL_CUDA_KERNELS", "eager"), cpu=cpu_model(),
+                  environment=environment() if args.device != "cpu" else {}, runs=[])
     for name, dataset, epochs in plan:
         left = deadline - time.monotonic()
         if left < 5:
@@ -90,15 +93,18 @@ def _headline(metrics: dict | None) -> str:
 
 
 def table(args) -> int:
-    sides = [json.loads(Path(p).read_text()) for p in (args.cpu, args.gpu)]
+    missing = dict(runs=[], cores="?", kernels="?", environment={})  # a side cut off before its first run ended
+    sides = [json.loads(p.read_text()) if p.is_file() else missing for p in (args.cpu, args.gpu)]
     rows: dict[tuple, dict] = {}
     for side, report in zip(("cpu", "gpu"), sides):
         for r in report["runs"]:
             rows.setdefault((r["experiment"], r["dataset"], str(r["epochs"])), {})[side] = r
     cpu, gpu = sides
+    env = "; ".join(f"{k}: {v}" for k, v in gpu.get("environment", {}).items())
     lines = ["# Experiment wall times, CPU and GPU (bench/experiment_times.py)", "",
-             f"CPU side: cores {cpu['cores']}; GPU side: kernels {gpu['kernels']}. Seconds are the experiment's own "
-             "(metrics.json's wall_seconds, without imports and device start); CPU / GPU above 1: the GPU is faster.",
+             f"CPU side: {cpu.get('cpu', '?')}, cores {cpu['cores']}; GPU side: {env}; kernels {gpu['kernels']}.", "",
+             "Seconds are the experiment's own (metrics.json's wall_seconds, without imports and device start); "
+             "CPU / GPU above 1: the GPU is faster.",
              "", "| experiment | data | epochs | CPU s | GPU s | CPU / GPU | CPU metric | GPU metric |",
              "|---|---|---|---:|---:|---:|---|---|"]
     for (name, dataset, epochs), by in rows.items():

@@ -1,9 +1,9 @@
 """The CUDA backend: CuPy on one device, imported only when asked for (CuPy is an optional extra).
 
-Every operation runs the interface's array code on CuPy (the eager path, validated on a GPU) unless a fused
-kernel family is switched on (settings.py: PYLDL_CUDA_KERNELS, default eager); the kernels' sources are in
-kernels/*.cu, their Python side in activations.py, softmax.py, pooling.py, fold.py and updates.py, and
-docs/gpu.md says which have passed on a GPU (none yet)."""
+Every operation runs the interface's array code on CuPy (the eager path, the one that has passed the suite on a
+GPU) unless a fused kernel family is switched on (settings.py: PYLDL_CUDA_KERNELS, default eager); the kernels'
+sources are in kernels/*.cu, their Python side in activations.py, softmax.py, pooling.py, fold.py and updates.py,
+and docs/gpu.md says which have passed on a GPU (none yet)."""
 
 from __future__ import annotations
 
@@ -126,7 +126,8 @@ class CupyBackend(Backend):
 
     def conv_tile_width(self, rows, wo, kh, kw, sw, c, cout, input_gradient=False) -> int:
         """One tile per output row (g = Wo): fewer, fatter GEMMs, which a launch-bound GPU prefers. A heuristic,
-        from one H100 run of the seed Conv1D net (bench/NOTES.md), until the GPU has a measured model."""
+        from one H100 run of the seed Conv1D net (bench/NOTES.md), until bench/tile_width_gpu.py's measurements on
+        a GPU give a model."""
         return wo
 
     def synchronize(self) -> None:
