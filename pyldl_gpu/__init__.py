@@ -13,9 +13,11 @@ from .backends import (
     device,
     floatx,
     get_device,
+    get_matmul_precision,
     manual_seed,
     set_default_dtype,
     set_device,
+    set_matmul_precision,
     synchronize,
     to_numpy,
     xp,
@@ -98,4 +100,5 @@ __all__ = [
     "cuda_is_available", "default_dtype", "device", "evaluate", "floatx", "get_device", "gradcheck", "load",
     "log_softmax", "manual_seed", "one_hot", "predict", "save", "set_default_dtype", "set_device", "softmax",
     "synchronize", "to_numpy", "xp",
+    "get_matmul_precision", "set_matmul_precision",
 ]

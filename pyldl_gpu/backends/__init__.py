@@ -6,7 +6,7 @@
     registry.py    backends by name, device strings          devices.py  which backend is active
     dtypes.py      the default float dtype                   seeding.py  random generators, manual_seed
     transfers.py   host <-> device, host file I/O            threads.py  CPU cores, the BLAS pool
-    _heap.py       the CPU backend's glibc heap setting
+    precision.py   float32 matmul precision (TF32 on CUDA)   _heap.py    the CPU backend's glibc heap setting
 
 Device precedence: ``set_device()`` / ``with device(...)`` beats ``PYLDL_DEVICE``, which beats ``cpu``. Device,
 default dtype and seeded generators are per context (thread)."""
@@ -17,6 +17,7 @@ from . import cpu, cuda  # noqa: F401 - importing them registers the built-in ba
 from .backend import Backend
 from .devices import active, cuda_is_available, device, get_device, reset, set_device, xp
 from .dtypes import default_dtype, floatx, set_default_dtype
+from .precision import get_matmul_precision, set_matmul_precision
 from .registry import ENV_VAR, DeviceSpec, backend_names, parse_device, register_backend, unregister_backend
 from .seeding import host_rng, local_rng, manual_seed, rng
 from .threads import blas_threads, cpu_threads
@@ -28,6 +29,7 @@ __all__ = [
     "host", "host_rng", "is_array", "load_npz", "local_rng", "manual_seed", "max_last_axis", "memory_reserved",
     "parse_device", "register_backend", "release_memory", "require_array", "reset", "rng", "save_npz",
     "set_default_dtype", "set_device", "synchronize", "to_numpy", "unregister_backend", "xp",
+    "get_matmul_precision", "set_matmul_precision",
 ]
 
 
