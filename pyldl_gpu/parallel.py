@@ -22,7 +22,7 @@ import copy
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
-from . import backends
+from . import arguments, backends
 from .module import Module
 
 
@@ -40,11 +40,9 @@ class DataParallel(Module):
         if refused:
             raise ValueError(f"DataParallel: {', '.join(refused)} computes batch statistics or an activation "
                              f"penalty, which per-chunk work would change; train this module unwrapped")
-        threads = backends.cpu_threads() if threads is None else int(threads)
-        if threads < 1 or min_rows < 1:
-            raise ValueError(f"DataParallel: threads and min_rows must be >= 1, got {threads} and {min_rows}")
+        threads = backends.cpu_threads() if threads is None else arguments.integer(threads, "threads", "DataParallel")
         self.module = module
-        self.threads, self.min_rows = threads, int(min_rows)
+        self.threads, self.min_rows = threads, arguments.integer(min_rows, "min_rows", "DataParallel")
         self._workers = None  # (thread pool, replicas 1..threads-1), built on the first split batch
         self._bounds = None  # row ranges of the last call's chunks; None when it ran unsplit
 
