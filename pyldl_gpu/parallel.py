@@ -10,8 +10,9 @@ every core busy (bench/NOTES.md has what it gains on the LeNet-style net).
 
 The copies share the module's Parameter arrays (no weight copies, updates seen by all); each keeps its own
 gradient buffers and caches. The first copy is the module itself, so its gradients land in place and only the
-others' are added. Dropout masks come from per-chunk generators seeded from the host generator: runs are
-reproducible under ``manual_seed`` (but differ from an unwrapped run). On CuPy, or for a batch too small to
+others' are added. Dropout masks come from per-chunk generators seeded from the host generator (inside fit: the
+training run's own, see backends/seeding.py): runs are reproducible under ``manual_seed``, in any thread (but
+differ from an unwrapped run). On CuPy, or for a batch too small to
 split, it simply calls the module. Modules with batch statistics (BatchNorm) or activation penalties
 (KLSparsity) are refused: per-chunk statistics would silently change what they compute."""
 
