@@ -28,7 +28,7 @@ def _scalar(value, key: str, owner: str, integer: bool = False):
     array = host.asarray(backends.to_numpy(value))
     kinds = "iu" if integer else "iuf"
     if array.shape != () or array.dtype.kind not in kinds:
-        raise CheckpointError(f"{owner}: saved {key!r} must be a {'integer' if integer else 'number'}, got "
+        raise CheckpointError(f"{owner}: saved {key!r} must be {'an integer' if integer else 'a number'}, got "
                               f"{array.dtype} of shape {array.shape}")
     number = int(array) if integer else float(array)
     if not (number >= 0 if integer else (number > 0 and host.isfinite(number))):
@@ -112,9 +112,9 @@ class Optimizer:
         wanted = [s for s in self.slots if s != "scratch"]
         for i, state in enumerate(fresh):
             if (state or steps) and wanted and sorted(state) != sorted(wanted):
-                missing = sorted(set(wanted) - set(state))
-                raise CheckpointError(f"{name}: no saved state {', '.join(f'state.{i}.{s}' for s in missing)!s} for "
-                                      f"parameter {i} ({self.params[i].name!r}) after {steps} steps")
+                missing = ", ".join(f"state.{i}.{slot}" for slot in sorted(set(wanted) - set(state)))
+                raise CheckpointError(f"{name}: no saved state {missing} for parameter {i} ({self.params[i].name!r}) "
+                                      f"after {steps} steps")
         for p, state in zip(self.params, fresh):
             for slot, value in state.items():
                 state[slot] = backends.asarray(value, dtype=p.data.dtype)

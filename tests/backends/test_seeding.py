@@ -4,6 +4,7 @@ in two threads each reproduce their sequential run, whatever the other thread dr
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -42,11 +43,10 @@ def _build_two(seed, parallel=False):
 
 
 def _in_threads(*targets):
-    threads = [threading.Thread(target=t) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    """Run the targets at once, one thread each; their exceptions come back here."""
+    with ThreadPoolExecutor(len(targets)) as pool:
+        for future in [pool.submit(target) for target in targets]:
+            future.result()
 
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["plain", "data-parallel"])
