@@ -50,6 +50,8 @@ def _kind_of_file(path: Path, head: bytes) -> str | None:
 
 def _read(path: Path) -> dict:
     """Every entry of the checkpoint at path, as host arrays; CheckpointError names the entry that fails."""
+    if path.is_dir():
+        raise CheckpointError(f"{path}: a folder, not a checkpoint file (a .npz archive written by pyldl_gpu.save)")
     with open(path, "rb") as file:  # FileNotFoundError passes through as it is
         why = _kind_of_file(path, file.read(8))
         if why is not None:
@@ -73,6 +75,10 @@ def _read(path: Path) -> dict:
                 except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
                     raise CheckpointError(f"{path}: entry {name!r} is damaged or truncated "
                                           f"({type(error).__name__})") from error
+    not_arrays = [name for name, value in entries.items() if not isinstance(value, backends.host().ndarray)]
+    if not_arrays:
+        raise CheckpointError(f"{path}: entry {not_arrays[0]!r} is not a NumPy array: not a file written by "
+                              "pyldl_gpu.save")
     foreign = [name for name in entries if not name.startswith((PARAM, BUFFER, _OPTIM))]
     if foreign:
         raise CheckpointError(f"{path}: entry {foreign[0]!r} is not part of a pyldl_gpu checkpoint (its entries "

@@ -141,6 +141,7 @@ def test_trusted_values_skip_the_value_checks_but_not_the_shapes(monkeypatch):
     (lambda: nn.MultiTaskLoss([("mse", 0, 2, 0, 1.0)]), "part 0 must start with a Loss"),
     (lambda: nn.TaskDrivenLoss(nn.MSELoss(), nn.Linear(2, 2), nn.CrossEntropyLoss(), weight=-1.0),
      "TaskDrivenLoss: weight must be a finite number >= 0"),
+    (lambda: nn.KLSparsity(rho=0.05, beta=float("nan")), "KLSparsity: beta must be a finite number >= 0"),
 ])
 def test_composite_loss_arguments_are_checked(make, message):
     with pytest.raises((ValueError, TypeError), match=message):

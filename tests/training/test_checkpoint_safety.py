@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import zipfile
 
 import pytest
 from paths import ROOT
@@ -110,12 +111,23 @@ def _write_foreign_npz(path):
     np.savez(path, weights=np.zeros((5, 4)))
 
 
+def _write_zip_of_bytes(path):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("param/0.weight", b"not an array")
+
+
+def _make_folder(path):
+    path.mkdir()
+
+
 @pytest.mark.parametrize("write, message", [
     (_write_npy, r"a single NumPy array \(\.npy\), not a checkpoint"),
     (_write_pickle, "a Python pickle, not a checkpoint"),
     (_write_object_entry, r"entry 'param/0\.weight' holds Python objects \(a pickle\)"),
     (_write_foreign_npz, r"entry 'weights' is not part of a pyldl_gpu checkpoint"),
-], ids=["npy", "pickle", "object-array", "foreign-npz"])
+    (_write_zip_of_bytes, r"entry 'param/0\.weight' is not a NumPy array"),
+    (_make_folder, "a folder, not a checkpoint file"),
+], ids=["npy", "pickle", "object-array", "foreign-npz", "zip-of-bytes", "folder"])
 def test_files_that_are_not_checkpoints_are_refused_without_suggesting_pickles(tmp_path, write, message):
     """A .npy gave an AttributeError; pickles and object arrays gave NumPy's message suggesting allow_pickle."""
     path = tmp_path / "model.npz"
