@@ -51,10 +51,15 @@ def _shown(logs: dict[str, float]) -> str:
 class Progress:
     """The bar and/or the per-epoch lines of one fit. ``stream`` is read when fit starts (sys.stderr)."""
 
-    def __init__(self, epochs: int, batches_per_epoch: int, verbose: int | bool, label: str | None) -> None:
+    @staticmethod
+    def check(verbose, label) -> None:
+        """fit's verbose and label arguments, checked with the others before anything runs."""
         arguments.choice(verbose, "verbose", "fit", VERBOSE)
         if label is not None and not isinstance(label, str):
             raise ArgumentError(f"fit: label must be a string (the model's name), got {label!r}")
+
+    def __init__(self, epochs: int, batches_per_epoch: int, verbose: int | bool, label: str | None) -> None:
+        self.check(verbose, label)
         self.epochs, self.label = epochs, label
         self.stream = sys.stderr
         self.lines = verbose == 2 or (verbose == 1 and not _is_terminal(self.stream))

@@ -105,6 +105,7 @@ class Optim:
         batch_size = arguments.integer(batch_size, "batch_size", "fit")
         arguments.choice(shuffle, "shuffle", "fit", (False, True))
         arguments.choice(check_finite, "check_finite", "fit", ("epoch", "batch"))
+        Progress.check(verbose, label)
         if divergence is not None:
             divergence = arguments.number(divergence, "divergence", "fit", low=1.0, low_open=True)
         named = [resolve_metric(m) for m in metrics]
@@ -156,9 +157,10 @@ class Optim:
                     if scheduler is not None:
                         scheduler.step()
                     if early_stopping is not None and early_stopping.update(epoch, logs, self.net):
+                        waited = early_stopping.patience
                         progress.say(f"{label + ': ' if label else ''}stopped early after epoch {epoch + 1}: no "
                                      f"better {early_stopping.monitor} than {early_stopping.best:.4g} (epoch "
-                                     f"{early_stopping.best_epoch + 1}) for {early_stopping.patience} epochs")
+                                     f"{early_stopping.best_epoch + 1}) for {waited} epoch{'s' * (waited != 1)}")
                         break
         except NonFiniteLossError as error:
             error.history = history

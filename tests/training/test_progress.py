@@ -62,7 +62,7 @@ def test_early_stop_is_said_in_the_lines(rng, monkeypatch):
     stopper = nn.EarlyStopping("loss", mode="max", patience=1)  # can only get worse after epoch 1
     text = _train(rng, io.StringIO(), monkeypatch, verbose=2, label="mlp", early_stopping=stopper)
     assert text.splitlines()[-1] == ("mlp: stopped early after epoch 2: no better loss than "
-                                     f"{stopper.best:.4g} (epoch 1) for 1 epochs")
+                                     f"{stopper.best:.4g} (epoch 1) for 1 epoch")
 
 
 @pytest.mark.parametrize("verbose", [3, -1, "yes", 1.5])
