@@ -159,7 +159,8 @@ def train_classifier(x_train, y_train, x_test, y_test, hidden=(256,), epochs_: i
     net = mlp([x_fit.shape[1], *hidden, int(y_train.max()) + 1], nn.ReLU, init="he")
     history = nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net, lr=lr)).fit(
         x_fit, y_fit, epochs=epochs_, batch_size=batch_size, validation_data=(x_val, y_val), metrics=["accuracy"],
-        early_stopping=nn.EarlyStopping("val_loss", patience=8), verbose=verbose)
+        early_stopping=nn.EarlyStopping("val_loss", patience=8), verbose=verbose,
+        label=f"MLP classifier {x_fit.shape[1]}-{'-'.join(map(str, hidden))}")
     return net, nn.evaluate(net, flat(x_test), y_test)["accuracy"], history
 
 

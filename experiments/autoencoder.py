@@ -22,7 +22,7 @@ def run(args, out: Path) -> dict:
             net = common.autoencoder(sizes)
             nn.Optim(net, loss, nn.Adam(net, lr=2e-3)).fit(
                 common.flat(x_train), common.flat(x_train), epochs=common.epochs(args, 30, 3), batch_size=64,
-                verbose=not args.quiet)
+                verbose=not args.quiet, label=f"{depth} autoencoder ({loss_name})")
             output = nn.to_numpy(nn.predict(net, common.flat(x_test))).reshape(x_test.shape)
             key = f"{depth}-{loss_name}"
             results[f"{key}/test_mse"] = float(((output - x_test) ** 2).mean())

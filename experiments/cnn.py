@@ -31,7 +31,7 @@ def lenet() -> nn.Sequential:
                          nn.Linear(100, 10))
 
 
-def fit(net, x_train, y_train, x_test, y_test, epochs: int, verbose: bool, lr: float = 1e-3):
+def fit(net, x_train, y_train, x_test, y_test, epochs: int, verbose: bool, lr: float = 1e-3, label: str = "CNN"):
     """Adam with a cosine schedule over all epochs and the best validation epoch's weights kept (stopping early
     while the schedule's rate was still high cost USPS Conv1D 0.2 point); returns (test accuracy, epochs)."""
     x_fit, y_fit, x_val, y_val = common.train_val(x_train, y_train)
@@ -39,7 +39,7 @@ def fit(net, x_train, y_train, x_test, y_test, epochs: int, verbose: bool, lr: f
     history = nn.Optim(net, nn.CrossEntropyLoss(), adam).fit(
         x_fit, y_fit, epochs=epochs, batch_size=64, validation_data=(x_val, y_val), metrics=["accuracy"],
         early_stopping=nn.EarlyStopping("val_accuracy", patience=epochs), scheduler=nn.CosineAnnealingLR(adam, epochs),
-        verbose=verbose)
+        verbose=verbose, label=label)
     return nn.evaluate(net, x_test, y_test)["accuracy"], history.epochs
 
 
@@ -53,14 +53,17 @@ def run(args, out: Path) -> dict:
         length = x_train[0].size
         net1 = conv1d_net(length)
         results["conv1d_accuracy"], results["conv1d_epochs"] = fit(
-            net1, x_train.reshape(-1, length, 1), y_train, x_test.reshape(-1, length, 1), y_test, n, verbose)
+            net1, x_train.reshape(-1, length, 1), y_train, x_test.reshape(-1, length, 1), y_test, n, verbose,
+            label="Conv1D net")
         net2 = conv2d_usps()
-        results["conv2d_accuracy"], results["conv2d_epochs"] = fit(net2, x_train, y_train, x_test, y_test, n, verbose)
+        results["conv2d_accuracy"], results["conv2d_epochs"] = fit(net2, x_train, y_train, x_test, y_test, n, verbose,
+                                                                     label="Conv2D net")
         figure_net = net2
     else:
         net = lenet()
         results["lenet_accuracy"], results["lenet_epochs"] = fit(net, x_train, y_train, x_test, y_test,
-                                                                 common.epochs(args, 20, 2), verbose, lr=2e-3)
+                                                                 common.epochs(args, 20, 2), verbose, lr=2e-3,
+                                                                 label="LeNet")
         figure_net = net
     predictions = nn.predict(figure_net, x_test)
     plots.confusion(metrics.confusion_matrix(y_test, predictions), out / "confusion.png", f"{args.dataset} CNN")

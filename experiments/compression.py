@@ -23,7 +23,7 @@ def run(args, out: Path) -> dict:
         net = common.autoencoder([d, 256, 64, size])
         nn.Optim(net, nn.BCELoss(), nn.Adam(net, lr=2e-3)).fit(
             common.flat(x_train), common.flat(x_train), epochs=common.epochs(args, 30, 3), batch_size=64,
-            verbose=not args.quiet)
+            verbose=not args.quiet, label=f"autoencoder {d}:{size}")
         net.eval()
         codes_train = nn.to_numpy(net.encode(nn.asarray(common.flat(x_train))))
         codes_test = nn.to_numpy(net.encode(nn.asarray(common.flat(x_test))))

@@ -37,7 +37,7 @@ def denoiser(x_train, kind: str, level: float, target, loss, epochs: int, seed: 
     adam = nn.Adam(net, lr=2e-3)
     nn.Optim(net, loss, adam).fit(lambda epoch: common.flat(corrupt(x_train, kind, level, seed + 1000 * epoch)),
                                   target, epochs=epochs, batch_size=64, scheduler=nn.CosineAnnealingLR(adam, epochs),
-                                  verbose=verbose)
+                                  verbose=verbose, label=f"denoiser, {kind} {level:g}, {type(loss).__name__}")
     return net
 
 

@@ -80,7 +80,7 @@ def run(args, out: Path) -> dict:
             net = make()
             y = np.concatenate([target[:, None], classes], axis=1) if uses_classes else target
             nn.Optim(net, make_loss(), nn.Adam(net, lr=1e-3)).fit(
-                _inputs(x, layout), y, epochs=epochs, batch_size=64, verbose=not args.quiet)
+                _inputs(x, layout), y, epochs=epochs, batch_size=64, verbose=not args.quiet, label=name)
             errors[name].append(test_error(net, _inputs(xt, layout), target_t))
     results = {"rounds": rounds, "pairs": n}
     for name, values in errors.items():

@@ -27,7 +27,7 @@ def train_autoencoder(code: int, x_in, x_target, epochs: int, verbose: bool):
     same faces (the pca:k rows) reaches 22.5 dB at 16 and 25.1 dB at 64 components."""
     ae = common.autoencoder([x_in.shape[1], 512, code], code_activation=nn.Identity)
     nn.Optim(ae, nn.BCELoss(), nn.Adam(ae, lr=1e-3)).fit(x_in, x_target, epochs=epochs, batch_size=40,
-                                                          verbose=verbose)
+                                                          verbose=verbose, label=f"face autoencoder 4096:{code}")
     return ae
 
 
@@ -52,7 +52,8 @@ def identity_accuracy(train_codes, y_train, test_codes, y_test, epochs: int, lr:
     scaled_test = ((test_codes - mean) / std).astype(np.float32)
     clf = nn.Linear(train_codes.shape[1], 40)
     nn.Optim(clf, nn.CrossEntropyLoss(), nn.Adam(clf, lr=lr)).fit(scaled_train, y_train, epochs=epochs,
-                                                                   batch_size=32, verbose=False)
+                                                                   batch_size=32, verbose=False,
+                                                                   label="identity classifier")
     return nn.evaluate(clf, scaled_test, y_test)["accuracy"]
 
 

@@ -16,7 +16,7 @@ def run(args, out: Path) -> dict:
     net = common.autoencoder([d, 256, 64, 2])
     nn.Optim(net, nn.BCELoss(), nn.Adam(net, lr=2e-3)).fit(
         common.flat(x_train), common.flat(x_train), epochs=common.epochs(args, 40, 4), batch_size=64,
-        verbose=not args.quiet)
+        verbose=not args.quiet, label="autoencoder with a 2-d code")
     net.eval()
     codes = nn.to_numpy(net.encode(nn.asarray(common.flat(x_test))))
     results = {"kmeans_purity_2d_latent": metrics.cluster_purity(codes, y_test, seed=args.seed),

@@ -17,7 +17,7 @@ def run(args, out: Path) -> dict:
     net = nn.Sequential(nn.Linear(5, 1))
     history = nn.Optim(net, nn.MSELoss(), nn.SGD(net, lr=0.05, momentum=0.9)).fit(
         x_train, y_train, epochs=common.epochs(args, 50, 10), batch_size=32, validation_data=(x_test, y_test),
-        verbose=not args.quiet)
+        verbose=not args.quiet, label="linear regression")
     pred = nn.to_numpy(nn.predict(net, x_test))
     r2 = 1.0 - float(((pred - y_test) ** 2).sum() / ((y_test - y_test.mean()) ** 2).sum())
     plots.training_curves(history, out / "curves.png", "linear regression: MSE")

@@ -21,7 +21,8 @@ def train(x, y, activation, init: str, batch: int, epochs: int, verbose: bool):
     net = common.mlp([2, 25, 25, 25, 2], activation, init=init)
     adam = nn.Adam(net, lr=3e-3)
     nn.Optim(net, nn.CrossEntropyLoss(), adam).fit(x, y, epochs=epochs, batch_size=batch,
-                                                   scheduler=nn.CosineAnnealingLR(adam, epochs), verbose=verbose)
+                                                   scheduler=nn.CosineAnnealingLR(adam, epochs), verbose=verbose,
+                                                   label=f"MLP {activation.__name__}, {init}, batch {batch}")
     return net
 
 

@@ -40,7 +40,7 @@ def run(args, out: Path) -> dict:
         net = lenet()
         history = nn.Optim(net, nn.CrossEntropyLoss(), make(net)).fit(
             x_train, y_train, epochs=epochs, batch_size=64, validation_data=(x_test, y_test), metrics=["accuracy"],
-            verbose=not args.quiet)
+            verbose=not args.quiet, label=f"LeNet, {name}")
         curves[name] = history["val_accuracy"]
         results[f"{name}/test_accuracy"] = history["val_accuracy"][-1]
         results[f"{name}/epochs_to_97"] = epochs_to(history["val_accuracy"], TARGET)

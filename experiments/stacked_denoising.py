@@ -32,7 +32,8 @@ def pretrain_layer(codes, n_out: int, epochs: int, seed: int, verbose: bool):
     clean = nn.asarray(codes)
     for epoch in range(epochs):
         noisy = datasets.binomial_mask(codes, MASKING, seed=seed * 1000 + epoch)
-        history = trainer.fit(noisy, clean, epochs=1, batch_size=64, verbose=verbose)
+        history = trainer.fit(noisy, clean, epochs=1, batch_size=64, verbose=verbose,
+                              label=f"denoising layer {codes.shape[1]}:{n_out}")
     return encoder, history["loss"][-1]
 
 
@@ -47,11 +48,11 @@ def classifier(sizes) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def fine_tune(net, x, y, x_test, y_test, epochs: int, verbose: bool) -> float:
+def fine_tune(net, x, y, x_test, y_test, epochs: int, verbose: bool, label: str = "classifier") -> float:
     x_fit, y_fit, x_val, y_val = common.train_val(x, y, validation=0.2)
     nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net, lr=1e-3)).fit(
         x_fit, y_fit, epochs=epochs, batch_size=32, validation_data=(x_val, y_val), metrics=["accuracy"],
-        early_stopping=nn.EarlyStopping("val_accuracy", patience=10), verbose=verbose)
+        early_stopping=nn.EarlyStopping("val_accuracy", patience=10), verbose=verbose, label=label)
     return nn.evaluate(net, x_test, y_test)["accuracy"]
 
 
@@ -78,8 +79,10 @@ def run(args, out: Path) -> dict:
         layer.bias.data[...] = encoder.bias.data
     scratch = classifier(sizes)
     tune_epochs = common.epochs(args, 100, 30)
-    results["finetuned_accuracy"] = fine_tune(pretrained, x_small, y_small, x_test, y_test, tune_epochs, verbose)
-    results["scratch_accuracy"] = fine_tune(scratch, x_small, y_small, x_test, y_test, tune_epochs, verbose)
+    results["finetuned_accuracy"] = fine_tune(pretrained, x_small, y_small, x_test, y_test, tune_epochs, verbose,
+                                              label="fine-tuned classifier")
+    results["scratch_accuracy"] = fine_tune(scratch, x_small, y_small, x_test, y_test, tune_epochs, verbose,
+                                             label="classifier from scratch")
     results["labelled"] = len(y_small)
     results["unlabelled"] = len(unlabelled)
     filters = nn.to_numpy(encoders[0].weight.data).T[:64].reshape(-1, side, side)

@@ -23,15 +23,18 @@ from .backends import (
     xp,
 )
 from .exceptions import (
+    ArgumentError,
     CheckpointError,
     CudaUnavailableError,
     DatasetError,
     DeviceError,
+    DivergenceError,
     DTypeError,
     GradcheckError,
     NonFiniteLossError,
     PyldlError,
     ShapeError,
+    ValueRangeError,
 )
 from .labels import one_hot
 from .layers import (
@@ -89,13 +92,14 @@ __version__ = "0.1.0"
 __all__ = [
     "AvgPool1D", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Flatten", "MaxPool1D",
     "MaxPool2D", "Reshape", "TiedLinear", "Upsample2D",
-    "SGD", "Adam", "AdamW", "AutoEncoder", "BCELoss", "BCEWithLogitsLoss", "CheckpointError", "CosineAnnealingLR",
-    "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DataParallel", "DatasetError", "DeviceError",
+    "SGD", "Adam", "AdamW", "ArgumentError", "AutoEncoder", "BCELoss", "BCEWithLogitsLoss", "CheckpointError",
+    "CosineAnnealingLR", "CrossEntropyLoss", "CudaUnavailableError", "DTypeError", "DataParallel", "DatasetError",
+    "DeviceError", "DivergenceError",
     "EarlyStopping", "ExponentialLR",
     "GradcheckError", "History", "Identity", "KLSparsity", "LeakyReLU", "Linear", "LogSoftmax", "Loss", "MAELoss",
     "MSELoss", "Module", "MultiTaskLoss", "NLLLoss", "NonFiniteLossError", "Optim", "Parameter", "PyldlError",
     "RMSELoss", "RMSProp", "ReLU", "Sequential", "Siamese", "ShapeError", "Sigmoid", "Softmax", "StepLR", "Tanh",
-    "TaskDrivenLoss",
+    "TaskDrivenLoss", "ValueRangeError",
     "accuracy", "asarray",
     "cuda_is_available", "default_dtype", "device", "evaluate", "floatx", "get_device", "gradcheck", "load",
     "log_softmax", "manual_seed", "one_hot", "predict", "save", "set_default_dtype", "set_device", "softmax",

@@ -10,8 +10,9 @@ every core busy (bench/NOTES.md has what it gains on the LeNet-style net).
 
 The copies share the module's Parameter arrays (no weight copies, updates seen by all); each keeps its own
 gradient buffers and caches. The first copy is the module itself, so its gradients land in place and only the
-others' are added. Dropout masks come from per-chunk generators seeded from the host generator: runs are
-reproducible under ``manual_seed`` (but differ from an unwrapped run). On CuPy, or for a batch too small to
+others' are added. Dropout masks come from per-chunk generators seeded from the host generator (inside fit: the
+training run's own, see backends/seeding.py): runs are reproducible under ``manual_seed``, in any thread (but
+differ from an unwrapped run). On CuPy, or for a batch too small to
 split, it simply calls the module. Modules with batch statistics (BatchNorm) or activation penalties
 (KLSparsity) are refused: per-chunk statistics would silently change what they compute."""
 
@@ -22,7 +23,7 @@ import copy
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
-from . import backends
+from . import arguments, backends
 from .module import Module
 
 
@@ -40,11 +41,9 @@ class DataParallel(Module):
         if refused:
             raise ValueError(f"DataParallel: {', '.join(refused)} computes batch statistics or an activation "
                              f"penalty, which per-chunk work would change; train this module unwrapped")
-        threads = backends.cpu_threads() if threads is None else int(threads)
-        if threads < 1 or min_rows < 1:
-            raise ValueError(f"DataParallel: threads and min_rows must be >= 1, got {threads} and {min_rows}")
+        threads = backends.cpu_threads() if threads is None else arguments.integer(threads, "threads", "DataParallel")
         self.module = module
-        self.threads, self.min_rows = threads, int(min_rows)
+        self.threads, self.min_rows = threads, arguments.integer(min_rows, "min_rows", "DataParallel")
         self._workers = None  # (thread pool, replicas 1..threads-1), built on the first split batch
         self._bounds = None  # row ranges of the last call's chunks; None when it ran unsplit
 

@@ -19,17 +19,17 @@ from .devices import active, cuda_is_available, device, get_device, reset, set_d
 from .dtypes import default_dtype, floatx, set_default_dtype
 from .precision import get_matmul_precision, set_matmul_precision
 from .registry import ENV_VAR, DeviceSpec, backend_names, parse_device, register_backend, unregister_backend
-from .seeding import host_rng, local_rng, manual_seed, rng
+from .seeding import Streams, host_rng, local_rng, manual_seed, rng, spawn_streams, using_streams
 from .threads import blas_threads, cpu_threads
 from .transfers import asarray, float_errors_ignored, host, is_array, load_npz, require_array, save_npz, to_numpy
 
 __all__ = [
-    "ENV_VAR", "Backend", "DeviceSpec", "active", "as_strided", "asarray", "axpy", "backend_names", "blas_threads",
-    "cpu_threads", "cuda_is_available", "default_dtype", "device", "float_errors_ignored", "floatx", "get_device",
-    "host", "host_rng", "is_array", "load_npz", "local_rng", "manual_seed", "max_last_axis", "memory_reserved",
-    "parse_device", "register_backend", "release_memory", "require_array", "reset", "rng", "save_npz",
-    "set_default_dtype", "set_device", "synchronize", "to_numpy", "unregister_backend", "xp",
-    "get_matmul_precision", "set_matmul_precision",
+    "ENV_VAR", "Backend", "DeviceSpec", "Streams", "active", "as_strided", "asarray", "axpy", "backend_names",
+    "blas_threads", "cpu_threads", "cuda_is_available", "default_dtype", "device", "float_errors_ignored", "floatx",
+    "get_device", "get_matmul_precision", "host", "host_rng", "is_array", "load_npz", "local_rng", "manual_seed",
+    "max_last_axis", "memory_reserved", "parse_device", "register_backend", "release_memory", "require_array",
+    "reset", "rng", "save_npz", "set_default_dtype", "set_device", "set_matmul_precision", "spawn_streams",
+    "synchronize", "to_numpy", "unregister_backend", "using_streams", "xp",
 ]
 
 

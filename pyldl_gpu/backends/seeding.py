@@ -3,7 +3,13 @@
 ``manual_seed(s)`` seeds Python's random, a new host generator and every device generator, process-wide, and
 also gives the calling context (thread) generators of its own seeded by s: a thread that seeds and then builds
 and trains a net draws from its own streams, whatever other threads seed or draw meanwhile, so it reproduces its
-sequential run. A thread that never seeds draws from the process-wide generators."""
+sequential run. A thread that never seeds draws from the process-wide generators.
+
+A training run owns its streams: ``spawn_streams()`` makes a set seeded by one draw from the calling context's
+host generator (so manual_seed fixes it), and ``with using_streams(streams):`` makes every draw of the context
+(shuffles, dropout masks, DataParallel's chunk seeds) come from that set. Optim spawns its set when it is built
+and trains inside it: two nets built in one thread and trained in two threads each reproduce their sequential
+run, whatever order the threads draw in."""
 
 from __future__ import annotations
 
@@ -17,12 +23,13 @@ import numpy
 from . import devices
 
 _host_rng = numpy.random.default_rng()
-_seeded: contextvars.ContextVar[_Streams | None] = contextvars.ContextVar("pyldl_streams", default=None)
+_seeded: contextvars.ContextVar[Streams | None] = contextvars.ContextVar("pyldl_streams", default=None)
 _local_rng: contextvars.ContextVar[object | None] = contextvars.ContextVar("pyldl_local_rng", default=None)
 
 
-class _Streams:
-    """The generators of one seeded context: the host's, and each device's (created when first drawn from)."""
+class Streams:
+    """A set of generators seeded by one integer: the host's, and each device's (created when first drawn
+    from). manual_seed gives one to its context; a training run owns another (spawn_streams)."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -46,7 +53,7 @@ def manual_seed(seed: int) -> None:
     devices.remember_seed(seed)
     for backend in devices.created_backends():
         backend.seed(seed)
-    _seeded.set(_Streams(seed))
+    _seeded.set(Streams(seed))
 
 
 def host_rng() -> numpy.random.Generator:
@@ -75,3 +82,20 @@ def local_rng(seed: int) -> Iterator[object]:
         yield _local_rng.get()
     finally:
         _local_rng.reset(token)
+
+
+def spawn_streams() -> Streams:
+    """A new set of generators, seeded by one draw from this context's host generator: reproducible under
+    manual_seed, and independent of every other stream from then on."""
+    return Streams(int(host_rng().integers(0, 2**63 - 1)))
+
+
+@contextlib.contextmanager
+def using_streams(streams: Streams) -> Iterator[Streams]:
+    """Inside, this context's host and device draws come from ``streams`` (``local_rng`` still wins for device
+    draws); the previous streams come back on exit."""
+    token = _seeded.set(streams)
+    try:
+        yield streams
+    finally:
+        _seeded.reset(token)

@@ -21,11 +21,22 @@ def cpu_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def _release_openblas_control() -> None:
+    """threadpoolctl (3.6 on) lets only the thread that last set an OpenBLAS limit set it again while that
+    thread lives, and silently ignores the others: the last block to close, in another thread, could not restore
+    the pool. Every change here is serialised under _lock, so after each one the control is handed back."""
+    import threadpoolctl
+
+    clear = getattr(getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
+
+
 @contextlib.contextmanager
 def blas_threads(n: int) -> Iterator[None]:
     """Limit the CPU BLAS pool (OpenBLAS, MKL, ...) to ``n`` threads inside the context (a process-wide setting).
     Blocks open in several threads at once share one limit, set by the first and undone by the last to close,
-    so the pool ends as it was found. A no-op on other devices."""
+    whichever threads those are, so the pool ends as it was found. A no-op on other devices."""
     global _controller, _limit, _limit_threads, _holders
     if active().name != "cpu":
         yield
@@ -36,8 +47,10 @@ def blas_threads(n: int) -> Iterator[None]:
                 from threadpoolctl import ThreadpoolController
 
                 _controller = ThreadpoolController()
+            _release_openblas_control()
             _limit = _controller.limit(limits=int(n), user_api="blas")
             _limit_threads = int(n)
+            _release_openblas_control()
         _holders += 1
     try:
         yield
@@ -45,7 +58,9 @@ def blas_threads(n: int) -> Iterator[None]:
         with _lock:
             _holders -= 1
             if _holders == 0:
+                _release_openblas_control()
                 _limit.restore_original_limits()
+                _release_openblas_control()
                 _limit = _limit_threads = None
 
 

@@ -30,20 +30,31 @@ def _file(name: str, download: bool) -> Path:
 
 
 def read_idx(path: Path, magic: int, shape: tuple):
-    """The uint8 array of a gzip-compressed idx file with this magic number and shape, or a DatasetError."""
+    """The uint8 array of a gzip-compressed idx file with this magic number and shape, or a DatasetError.
+
+    The header is checked as soon as its bytes are inflated, and no more than the header promises is ever
+    inflated: a wrong or hostile file (a small gzip of a huge stream) is refused after its first bytes."""
     np = backends.host()
+    header = 4 * (1 + len(shape))
+    expected = int(np.prod(shape))
     try:
         with gzip.open(path, "rb") as f:
-            raw = f.read()
+            head = f.read(header)
+            if len(head) < header or int.from_bytes(head[:4], "big") != magic:
+                raise DatasetError(f"{path}: not an idx file with magic number {magic:#x}")
+            dims = tuple(int.from_bytes(head[4 * i:4 * i + 4], "big") for i in range(1, 1 + len(shape)))
+            if dims != shape:
+                raise DatasetError(f"{path}: header says {dims}; expected {shape}")
+            raw = f.read(expected)
+            extra = f.read(1)
     except (OSError, EOFError, zlib.error) as error:
+        if isinstance(error, DatasetError):
+            raise
         raise DatasetError(f"{path}: not a readable gzip file ({error})") from error
-    header = 4 * (1 + len(shape))
-    if len(raw) < header or int.from_bytes(raw[:4], "big") != magic:
-        raise DatasetError(f"{path}: not an idx file with magic number {magic:#x}")
-    dims = tuple(int.from_bytes(raw[4 * i:4 * i + 4], "big") for i in range(1, 1 + len(shape)))
-    if dims != shape or len(raw) != header + int(np.prod(shape)):
-        raise DatasetError(f"{path}: header says {dims}, {len(raw) - header} bytes follow; expected {shape}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+    if len(raw) != expected or extra:
+        follow = f"{len(raw)} bytes follow" if not extra else f"more than {expected} bytes follow"
+        raise DatasetError(f"{path}: header says {dims}, {follow}; expected {shape}")
+    return np.frombuffer(raw, dtype=np.uint8).reshape(shape)
 
 
 def load_mnist(split: str = "train", download: bool = True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .. import backends
+from .. import arguments, backends
 from ..module import Module
 
 
@@ -20,7 +20,7 @@ class KLSparsity(Module):
         if not 0.0 < rho < 1.0:
             raise ValueError(f"KLSparsity: rho must lie in (0, 1), got {rho}")
         self.rho = float(rho)
-        self.beta = float(beta)
+        self.beta = arguments.number(beta, "beta", "KLSparsity", low=0.0)
         self._penalty = None
 
     def _mean_activation(self, h):

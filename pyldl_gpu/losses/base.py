@@ -1,15 +1,47 @@
 """The Loss base class: ``forward(y, yhat)`` -> mean loss (a device scalar, never read back here) and
-``backward(y, yhat)`` -> dL/dyhat with yhat's shape. Targets come first, as in the seed reports."""
+``backward(y, yhat)`` -> dL/dyhat with yhat's shape. Targets come first, as in the seed reports.
+
+Called directly, a loss checks everything before it computes: both are arrays of the active device, their
+shapes and dtypes fit (``_check``), the batch is not empty, and their values lie where the loss is defined
+(``targets`` and ``predictions``, see values.py: one small read-back). Trainers check the values once, up front,
+and run their steps inside ``trusted_values()``, where the value checks are skipped: nothing per batch waits for
+the device."""
 
 from __future__ import annotations
 
+import contextvars
+
 from .. import backends
 from ..exceptions import DTypeError, ShapeError
+from .values import FINITE
+
+_TRUSTED: contextvars.ContextVar[bool] = contextvars.ContextVar("pyldl_values_trusted", default=False)
+
+
+class trusted_values:  # noqa: N801 - used as a context manager, like a function
+    """``with trusted_values():`` losses skip their value checks in this context (shapes, dtypes and devices are
+    still checked): for trainers that checked the values once before the first step. ``trusted_values(False)``
+    turns the checks back on inside."""
+
+    __slots__ = ("_token", "trusted")
+
+    def __init__(self, trusted: bool = True) -> None:
+        self.trusted = trusted
+
+    def __enter__(self) -> None:
+        self._token = _TRUSTED.set(self.trusted)
+
+    def __exit__(self, *exc) -> None:
+        _TRUSTED.reset(self._token)
 
 
 class Loss:
     """Base class. Subclasses implement ``_forward`` and ``_backward`` on checked arrays; ``_check`` (shapes and
-    dtypes, here: equal) may be overridden, and sees arrays of the active device."""
+    dtypes, here: equal) may be overridden, and sees arrays of the active device. ``targets`` and
+    ``predictions`` are the rules their values must follow (values.Range; None: any)."""
+
+    targets = FINITE
+    predictions = None
 
     def __call__(self, y, yhat):
         return self.forward(y, yhat)
@@ -25,10 +57,35 @@ class Loss:
         return self._backward(y, yhat)
 
     def _validate(self, y, yhat) -> None:
-        """Both are arrays of the active device (a clear error otherwise), then the loss's own _check."""
+        """Both are arrays of the active device (a clear error otherwise), then the loss's own _check, then a
+        non-empty batch, then (unless trusted) the values."""
+        self.check_structure(y, yhat)
+        if not _TRUSTED.get():
+            self.check_values(y, yhat)
+
+    def check_structure(self, y, yhat) -> None:
+        """Devices, shapes and dtypes (free: nothing is read back); raises naming the loss."""
         backends.require_array(yhat, f"{self!r} prediction")
         backends.require_array(y, f"{self!r} target")
         self._check(y, yhat)
+        if yhat.size == 0 or y.size == 0:
+            raise ShapeError(f"{self!r}: empty batch (target {tuple(y.shape)}, prediction {tuple(yhat.shape)}): "
+                             "a mean over no values is not a loss")
+
+    def check_values(self, y, yhat) -> None:
+        """Targets and predictions lie where the loss is defined (one small read-back of each for device data)."""
+        self.check_targets(y, tuple(yhat.shape))
+        self.check_predictions(yhat)
+
+    def check_targets(self, y, prediction_shape: tuple) -> None:
+        """The targets' values (host or device data; prediction_shape gives the class count of labels)."""
+        if self.targets is not None:
+            self.targets.check(y, self, "target", prediction_shape)
+
+    def check_predictions(self, yhat) -> None:
+        """The predictions' values; nothing is read when the loss takes any prediction."""
+        if self.predictions is not None:
+            self.predictions.check(yhat, self, "prediction")
 
     def _check(self, y, yhat) -> None:
         if yhat.shape != y.shape:

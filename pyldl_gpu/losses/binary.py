@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from .. import backends
 from .base import Loss
+from .values import PROBABILITIES
 
 
 class BCELoss(Loss):
     """Binary cross-entropy on probabilities: -mean(y log p + (1 - y) log(1 - p)).
-    p is clamped to [eps, 1 - eps] of its dtype, so 0 and 1 give large finite values, never NaN."""
+    p is clamped to [eps, 1 - eps] of its dtype, so 0 and 1 give large finite values, never NaN. Targets and
+    predictions must lie in [0, 1] (checked when called directly, and once by fit)."""
+
+    targets = predictions = PROBABILITIES
 
     def _forward(self, y, yhat):
         # -mean(log(1 - p) + y (log p - log(1 - p))): the product with y is one BLAS dot, no temporary
@@ -29,7 +33,10 @@ class BCELoss(Loss):
 
 
 class BCEWithLogitsLoss(Loss):
-    """Binary cross-entropy on logits z, stable for any z: mean(max(z, 0) - z y + log(1 + exp(-|z|)))."""
+    """Binary cross-entropy on logits z, stable for any z: mean(max(z, 0) - z y + log(1 + exp(-|z|))).
+    Targets must lie in [0, 1]."""
+
+    targets = PROBABILITIES
 
     def _forward(self, y, yhat):
         xp = backends.xp()

@@ -5,10 +5,14 @@ from __future__ import annotations
 from .. import backends
 from ..exceptions import DTypeError, ShapeError
 from .base import Loss
+from .values import CLASS_TARGETS
 
 
 class _ClassificationLoss(Loss):
-    """Targets are integer labels (batch,) or one-hot / soft labels (batch, classes)."""
+    """Targets are integer labels (batch,) in [0, classes) or one-hot / soft labels (batch, classes) with
+    entries in [0, 1]; a label of -1 is refused, not read as the last class."""
+
+    targets = CLASS_TARGETS
 
     def _check(self, y, yhat) -> None:
         if yhat.ndim != 2:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import backends
+from .. import arguments, backends
 from ..exceptions import ShapeError
 from ..module import Module
-from .base import Loss
+from .base import Loss, trusted_values
 
 
 class MultiTaskLoss(Loss):
@@ -15,8 +15,15 @@ class MultiTaskLoss(Loss):
     yhat[:, first:stop] and y[:, target]."""
 
     def __init__(self, parts) -> None:
-        self.parts = [(loss, int(first), int(stop), int(target), float(weight))
-                      for loss, first, stop, target, weight in parts]
+        self.parts = []
+        for k, (loss, first, stop, target, weight) in enumerate(parts):
+            if not isinstance(loss, Loss):
+                raise TypeError(f"MultiTaskLoss: part {k} must start with a Loss, got {type(loss).__name__}")
+            first = arguments.integer(first, f"part {k}'s first column", "MultiTaskLoss", minimum=0)
+            stop = arguments.integer(stop, f"part {k}'s stop column", "MultiTaskLoss", minimum=first + 1)
+            target = arguments.integer(target, f"part {k}'s target column", "MultiTaskLoss", minimum=0)
+            self.parts.append((loss, first, stop, target, arguments.number(weight, f"part {k}'s weight",
+                                                                           "MultiTaskLoss", low=0.0)))
         if not self.parts:
             raise ValueError("MultiTaskLoss: give at least one part")
 
@@ -28,19 +35,29 @@ class MultiTaskLoss(Loss):
             raise ShapeError(f"{self!r}: expected prediction (batch, >= {stop}) and targets (batch, >= {targets}), "
                              f"got {tuple(yhat.shape)} and {tuple(y.shape)}")
 
+    def check_targets(self, y, prediction_shape: tuple) -> None:
+        for loss, first, stop, target, _ in self.parts:
+            loss.check_targets(y[:, target], (prediction_shape[0], stop - first))
+
+    def check_predictions(self, yhat) -> None:
+        for loss, first, stop, _, _ in self.parts:
+            loss.check_predictions(yhat[:, first:stop])
+
     def _forward(self, y, yhat):
         total = None
-        for loss, first, stop, target, weight in self.parts:
-            value = loss.forward(y[:, target], yhat[:, first:stop]) * weight
-            total = value if total is None else total + value
+        with trusted_values():  # the parts' values were checked with this loss's (or by the trainer)
+            for loss, first, stop, target, weight in self.parts:
+                value = loss.forward(y[:, target], yhat[:, first:stop]) * weight
+                total = value if total is None else total + value
         return total
 
     def _backward(self, y, yhat):
         g = backends.xp().zeros_like(yhat)
-        for loss, first, stop, target, weight in self.parts:
-            part = loss.backward(y[:, target], yhat[:, first:stop])
-            part *= weight
-            g[:, first:stop] += part
+        with trusted_values():
+            for loss, first, stop, target, weight in self.parts:
+                part = loss.backward(y[:, target], yhat[:, first:stop])
+                part *= weight
+                g[:, first:stop] += part
         return g
 
     def __repr__(self) -> str:
@@ -59,13 +76,25 @@ class TaskDrivenLoss(Loss):
     touched; it runs in eval mode. backward after forward of the same prediction reuses the judge's forward."""
 
     def __init__(self, reconstruction: Loss, judge: Module, task: Loss, weight: float = 1.0) -> None:
-        self.reconstruction, self.judge, self.task, self.weight = reconstruction, judge, task, float(weight)
+        if not (isinstance(reconstruction, Loss) and isinstance(task, Loss) and isinstance(judge, Module)):
+            raise TypeError("TaskDrivenLoss(reconstruction: Loss, judge: Module, task: Loss, weight), got "
+                            f"{type(reconstruction).__name__}, {type(judge).__name__}, {type(task).__name__}")
+        self.reconstruction, self.judge, self.task = reconstruction, judge, task
+        self.weight = arguments.number(weight, "weight", "TaskDrivenLoss", low=0.0)
         self._last = (None, None, None)
 
     def _check(self, y, yhat) -> None:
         if yhat.ndim != 2 or y.ndim != 2 or y.shape[0] != yhat.shape[0] or y.shape[1] <= yhat.shape[1]:
             raise ShapeError(f"{self!r}: expected prediction (batch, d) and target (batch, d + k): the clean "
                              f"target then the task target; got {tuple(yhat.shape)} and {tuple(y.shape)}")
+
+    def check_targets(self, y, prediction_shape: tuple) -> None:
+        d = prediction_shape[1]
+        self.reconstruction.check_targets(y[:, :d], prediction_shape)
+        self.task.check_targets(y[:, d:], (prediction_shape[0], y.shape[1] - d))
+
+    def check_predictions(self, yhat) -> None:
+        self.reconstruction.check_predictions(yhat)  # the task sees the judge's outputs, whatever they are
 
     def _judge(self, yhat):
         """(judge(yhat) in eval mode, its Saved record), remembered for the backward of the same prediction."""
@@ -80,14 +109,16 @@ class TaskDrivenLoss(Loss):
         d = yhat.shape[1]
         self._last = (None, None, None)  # a new forward: judge this prediction afresh
         judged, _ = self._judge(yhat)
-        return self.reconstruction.forward(y[:, :d], yhat) + self.task.forward(y[:, d:], judged) * self.weight
+        with trusted_values():  # the parts' values were checked with this loss's (or by the trainer)
+            return self.reconstruction.forward(y[:, :d], yhat) + self.task.forward(y[:, d:], judged) * self.weight
 
     def _backward(self, y, yhat):
         d = yhat.shape[1]
         judged, saved = self._judge(yhat)
-        g = self.judge.backward_with_state(saved, self.task.backward(y[:, d:], judged), param_grads=False)
-        g *= self.weight
-        g += self.reconstruction.backward(y[:, :d], yhat)
+        with trusted_values():
+            g = self.judge.backward_with_state(saved, self.task.backward(y[:, d:], judged), param_grads=False)
+            g *= self.weight
+            g += self.reconstruction.backward(y[:, :d], yhat)
         return g
 
     def __repr__(self) -> str:

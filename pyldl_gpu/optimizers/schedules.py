@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .. import arguments
 from .optimizer import Optimizer
 
 
@@ -11,6 +12,8 @@ class LRScheduler:
     """Base: ``lr_at(epoch)`` is the pure formula; ``step()`` advances one epoch and applies it."""
 
     def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.epoch = 0
@@ -30,9 +33,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
-        if step_size < 1:
-            raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.step_size = arguments.integer(step_size, "step_size", "StepLR")
+        self.gamma = arguments.number(gamma, "gamma", "StepLR", low=0.0, low_open=True)
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** (epoch // self.step_size)
@@ -43,7 +45,7 @@ class ExponentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         super().__init__(optimizer)
-        self.gamma = float(gamma)
+        self.gamma = arguments.number(gamma, "gamma", "ExponentialLR", low=0.0, low_open=True)
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma**epoch
@@ -54,9 +56,8 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
         super().__init__(optimizer)
-        if T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be >= 1, got {T_max}")
-        self.T_max, self.eta_min = int(T_max), float(eta_min)
+        self.T_max = arguments.integer(T_max, "T_max", "CosineAnnealingLR")
+        self.eta_min = arguments.number(eta_min, "eta_min", "CosineAnnealingLR", low=0.0)
 
     def lr_at(self, epoch: int) -> float:
         t = min(epoch, self.T_max)

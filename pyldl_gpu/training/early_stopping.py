@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+from .. import arguments
 from ..module import Module
+from .monitor import improvement_mode
 from .snapshot import restore_parameters, snapshot_parameters
 
 
@@ -12,20 +14,19 @@ class EarlyStopping:
     """Watch ``monitor`` (e.g. 'val_loss', 'val_accuracy', 'loss') once per epoch.
 
     Stops once ``patience`` epochs in a row bring no improvement larger than ``min_delta`` (Keras' rule).
-    mode 'auto' minimises names containing 'loss' and maximises the rest. With restore_best_weights the
-    model ends training with the weights of its best epoch (device copies, no host traffic)."""
+    mode 'auto' minimises names containing 'loss' or 'error' and maximises the rest (training.monitor, the rule
+    History.best uses too). With restore_best_weights the model ends training with the weights of its best
+    epoch (device copies, no host traffic). fit checks before its first step that ``monitor`` is a value it
+    records."""
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0, mode: str = "auto",
                  restore_best_weights: bool = True) -> None:
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        self.mode = improvement_mode(monitor, mode)
         self.monitor = monitor
-        self.patience = int(patience)
-        self.min_delta = abs(float(min_delta))
-        self.mode = ("min" if "loss" in monitor else "max") if mode == "auto" else mode
-        self.restore_best_weights = restore_best_weights
+        self.patience = arguments.integer(patience, "patience", "EarlyStopping", minimum=0)
+        self.min_delta = abs(arguments.number(min_delta, "min_delta", "EarlyStopping"))
+        self.restore_best_weights = arguments.choice(restore_best_weights, "restore_best_weights", "EarlyStopping",
+                                                     (False, True))
         self.reset()
 
     def reset(self) -> None:
@@ -40,13 +41,17 @@ class EarlyStopping:
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
 
-    def update(self, epoch: int, logs: dict[str, float], net: Module) -> bool:
-        """Record this epoch's logs; returns True when training should stop."""
-        if self.monitor not in logs:
+    def check_monitor(self, recorded) -> None:
+        """A KeyError unless ``monitor`` is one of the names fit will record (fit calls this before training)."""
+        if self.monitor not in recorded:
             raise KeyError(
-                f"EarlyStopping monitors {self.monitor!r} but fit records {sorted(logs)}"
+                f"EarlyStopping monitors {self.monitor!r} but fit records {sorted(recorded)}"
                 + (" (pass validation_data to fit)" if self.monitor.startswith("val_") else "")
             )
+
+    def update(self, epoch: int, logs: dict[str, float], net: Module) -> bool:
+        """Record this epoch's logs; returns True when training should stop."""
+        self.check_monitor(logs)
         value = logs[self.monitor]
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0

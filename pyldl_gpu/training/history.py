@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from .monitor import improvement_mode
+
 
 class History:
     """``history['loss']``, ``history['val_accuracy']``, ...: one host float per epoch."""
@@ -31,12 +33,15 @@ class History:
     def epochs(self) -> int:
         return len(next(iter(self.history.values()), []))
 
-    def best(self, key: str, mode: str = "min") -> tuple[int, float]:
-        """(epoch index, value) of the best finite value of ``key``."""
+    def best(self, key: str, mode: str = "auto") -> tuple[int, float]:
+        """(epoch index, value) of the best finite value of ``key``, the first such epoch on a tie. mode 'auto'
+        is EarlyStopping's rule: names containing 'loss' or 'error' are minimised, the rest ('val_accuracy')
+        maximised; 'min' or 'max' say it outright."""
+        mode = improvement_mode(key, mode, owner="History.best")
         values = [(v, i) for i, v in enumerate(self[key]) if math.isfinite(v)]
         if not values:
             raise ValueError(f"history[{key!r}] has no finite value")
-        value, index = min(values) if mode == "min" else max(values)
+        value, index = min(values) if mode == "min" else max(values, key=lambda vi: (vi[0], -vi[1]))
         return index, value
 
     def to_dict(self) -> dict[str, list[float]]:

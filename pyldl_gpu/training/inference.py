@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .. import backends
+from .. import arguments, backends
 from ..losses import Loss
+from ..losses.base import trusted_values
 from ..module import Module
+from .checks import check_first_batch, check_rows, host_or_device
 from .metrics import resolve_metric
 
 
 def batches(n: int, batch_size: int) -> Iterable[slice]:
     """Consecutive slices covering range(n) in steps of batch_size."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    batch_size = arguments.integer(batch_size, "batch_size", "batches")
     return (slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size))
 
 
 def predict(net: Module, x, batch_size: int = 256):
     """Outputs of ``net`` for every row of x, in eval mode, as one array on the active device
     (use pyldl_gpu.to_numpy for a host copy). x may be host data; it is moved to the device once."""
+    batch_size = arguments.integer(batch_size, "batch_size", "predict")
     x = backends.asarray(x)
     was_training = net.training
     net.eval()
@@ -33,26 +35,37 @@ def predict(net: Module, x, batch_size: int = 256):
 
 def evaluate(net: Module, x, y, loss: Loss | None = None, metrics: Iterable[str | Callable] = ("accuracy",),
              batch_size: int = 256) -> dict[str, float]:
-    """Mean loss and metrics over (x, y), in eval mode, as host floats read back once."""
-    x, y = backends.asarray(x), backends.asarray(y)
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"evaluate: x has {x.shape[0]} rows but y has {y.shape[0]}")
+    """Mean loss and metrics over (x, y), in eval mode, as host floats read back once. The targets are checked
+    once, before the first batch (host-side for host data), then every batch runs without value checks."""
+    batch_size = arguments.integer(batch_size, "batch_size", "evaluate")
+    x, y = host_or_device(x), host_or_device(y)
+    check_rows(x, y, "evaluate")
     if x.shape[0] == 0:
         raise ValueError("evaluate: no samples to evaluate (empty x); a mean over nothing is not a score")
-    xp = backends.xp()
     named = [resolve_metric(m) for m in metrics]
+    return run_evaluation(net, backends.asarray(x), backends.asarray(y), loss, named, batch_size, targets=y)
+
+
+def run_evaluation(net: Module, x, y, loss: Loss | None, named: list, batch_size: int,
+                   targets=None) -> dict[str, float]:
+    """evaluate on device arrays, without value checks per batch. targets: the (host) targets to check in full
+    against the first batch's predictions; None when they were checked before (fit's validation data)."""
+    xp = backends.xp()
     n = x.shape[0]
     totals = xp.zeros(len(named) + 1, dtype=backends.floatx())
     was_training = net.training
     net.eval()
     try:
-        for s in batches(n, batch_size):
-            out = net(x[s])
-            weight = (s.stop - s.start) / n
-            if loss is not None:
-                totals[0] += loss.forward(y[s], out) * weight
-            for k, (_, fn) in enumerate(named, start=1):
-                totals[k] += fn(y[s], out) * weight
+        with trusted_values():
+            for s in batches(n, batch_size):
+                out = net(x[s])
+                if targets is not None and loss is not None and s.start == 0:
+                    check_first_batch(loss, targets, y[s], out)
+                weight = (s.stop - s.start) / n
+                if loss is not None:
+                    totals[0] += loss.forward(y[s], out) * weight
+                for k, (_, fn) in enumerate(named, start=1):
+                    totals[k] += fn(y[s], out) * weight
     finally:
         net.train(was_training)
     host = backends.to_numpy(totals)

@@ -158,3 +158,38 @@ def test_copies_pickles_and_checkpoints(rng, tmp_path):
     other = nn.DataParallel(_cnn(), threads=2, min_rows=1)
     nn.load(other, tmp_path / "dp.npz")
     np.testing.assert_allclose(nn.to_numpy(other(x)), out, rtol=1e-12)
+
+
+def test_two_runs_in_two_threads_leave_the_blas_pool_as_they_found_it():
+    """The issue's example: after two DataParallel fits side by side in two threads the BLAS pool was often left
+    at one thread (threadpoolctl ignored the restore made by the thread that closed last)."""
+    import threading
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((256, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+
+    def train(seed):
+        nn.manual_seed(seed)
+        net = nn.DataParallel(nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 2)), threads=2)
+        nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(net, lr=0.1)).fit(x, y, epochs=3, batch_size=32, verbose=False)
+
+    for _ in range(4):  # the threads' order varies: which one closes last too
+        threads = [threading.Thread(target=train, args=(seed,)) for seed in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert blas() == before
+
+
+@pytest.mark.parametrize("kwargs", [{"threads": 2.5}, {"threads": 0}, {"min_rows": 0}, {"min_rows": "8"}])
+def test_thread_and_row_counts_are_positive_integers(kwargs):
+    with pytest.raises(nn.ArgumentError, match=f"DataParallel: {next(iter(kwargs))} must be >= 1 \\(an integer\\)"):
+        nn.DataParallel(nn.Linear(2, 2), **kwargs)

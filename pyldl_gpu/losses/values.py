@@ -1,0 +1,105 @@
+"""What the values of a loss's targets and predictions may be: declared once per loss (``Loss.targets``,
+``Loss.predictions``) and checked by one helper, so every refusal reads alike:
+
+    CrossEntropyLoss(): label 10 at row 3 is outside [0, 9] (class indices of a 10-class prediction)
+    BCELoss(): prediction 1.5 at row 0, column 2 is outside [0, 1] (probabilities)
+
+A check reduces the array to its minimum and maximum (NaN and inf show there) and compares them on the host:
+free for host data, one small read-back for device data. Only a refusal looks further, to name the first
+offending entry. Floating host data about to move to a float32 device is held to float32's range, so nothing
+becomes inf on the way."""
+
+from __future__ import annotations
+
+import math
+
+from .. import backends
+from ..exceptions import ValueRangeError
+
+
+def _extremes(a) -> tuple[float, float]:
+    """(min, max) of a host or device array as Python floats; one read-back for device data."""
+    if isinstance(a, backends.host().ndarray):
+        return float(a.min()), float(a.max())
+    both = backends.to_numpy(backends.xp().stack([a.min(), a.max()]).astype("float64"))
+    return float(both[0]), float(both[1])
+
+
+def _position(a, index: int) -> str:
+    position = backends.host().unravel_index(index, a.shape)
+    if a.ndim == 1:
+        return f"row {position[0]}"
+    if a.ndim == 2:
+        return f"row {position[0]}, column {position[1]}"
+    return f"index {tuple(int(i) for i in position)}"
+
+
+def _float_limit(a) -> tuple[float, str]:
+    """The largest finite value ``a`` may hold where it is going, and that dtype's name: floatx's range for
+    floating host data (asarray converts it), the array's own for device data, none for integers."""
+    host = backends.host()
+    if a.dtype.kind != "f":
+        return math.inf, ""
+    kind = host.dtype(backends.floatx()) if isinstance(a, host.ndarray) else a.dtype
+    kind = min(kind, a.dtype, key=lambda k: host.finfo(k).max)
+    return float(host.finfo(kind).max), kind.name
+
+
+def _label(owner) -> str:
+    return owner if isinstance(owner, str) else repr(owner)
+
+
+class Range:
+    """Finite values in [low, high]; ``meaning`` says what they are in messages; ``noun`` names one of them
+    ('label'; default: what the caller checks, 'target' or 'prediction'). With ``classes`` the upper bound is
+    the prediction's class count - 1 (integer labels)."""
+
+    def __init__(self, low: float = -math.inf, high: float = math.inf, meaning: str = "", noun: str = "",
+                 classes: bool = False) -> None:
+        self.low, self.high, self.meaning, self.noun, self.classes = low, high, meaning, noun, classes
+
+    def _bounds(self, a, prediction_shape) -> tuple[float, float, str]:
+        limit, dtype = _float_limit(a)
+        high = prediction_shape[-1] - 1 if self.classes else self.high
+        low, high = max(self.low, -limit), min(high, limit)
+        if self.classes:
+            return low, high, f"[0, {int(high)}] (class indices of a {prediction_shape[-1]}-class prediction)"
+        if low == -limit and high == limit:
+            text = f"the finite values of {dtype}" if dtype else "the finite values"
+        else:
+            text = f"[{low:g}, {high:g}]"
+        return low, high, text + (f" ({self.meaning})" if self.meaning else "")
+
+    def check(self, a, owner, what: str, prediction_shape: tuple | None = None) -> None:
+        """Raise ValueRangeError naming ``owner`` (a name, or a loss: its repr is built only for a message),
+        the first offending value, where it is and the valid range. prediction_shape: the shape of the
+        predictions these targets go with (the class count of labels)."""
+        if a.size == 0:
+            return
+        low, high, text = self._bounds(a, prediction_shape)
+        smallest, largest = _extremes(a)
+        if low <= smallest and largest <= high:  # a NaN fails both comparisons
+            return
+        flat = backends.to_numpy(a).reshape(-1)
+        with backends.float_errors_ignored():
+            index = int((~((flat >= low) & (flat <= high))).argmax())
+        value = flat[index]
+        shown = f"{value:g}" if flat.dtype.kind == "f" else str(value)
+        raise ValueRangeError(f"{_label(owner)}: {self.noun or what} {shown} at {_position(a, index)} is outside "
+                              f"{text}")
+
+
+class ClassTargets:
+    """A classification loss's targets: integer labels (batch,) in [0, classes), or one-hot / soft targets
+    (batch, classes) whose entries are class probabilities in [0, 1]."""
+
+    labels = Range(0.0, noun="label", classes=True)
+    soft = Range(0.0, 1.0, meaning="class probabilities of one-hot or soft targets")
+
+    def check(self, a, owner, what: str, prediction_shape: tuple | None = None) -> None:
+        (self.labels if a.ndim == 1 else self.soft).check(a, owner, what, prediction_shape)
+
+
+FINITE = Range()
+PROBABILITIES = Range(0.0, 1.0, meaning="probabilities")
+CLASS_TARGETS = ClassTargets()
