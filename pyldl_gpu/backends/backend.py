@@ -153,14 +153,21 @@ class Backend:
 
     def relu_max_pool2d(self, x, kernel: tuple, stride: tuple, relu_first: bool):
         """A ReLU and a max pool as one operation (they commute exactly): x (batch, H, W, C) -> (y (batch, Ho, Wo,
-        C), winners), y = relu(max_pool2d(x)). winners are those of the pool of relu(x) (relu_first: a ReLU then
-        the pool) or of x (the pool then a ReLU), so max_pool2d_backward reads them as the pool's own."""
-        return pooling.relu_max_pool2d(self.xp, x, kernel, stride, relu_first)
+        C), winners), y = relu(max_pool2d(x)). winners are this backend's max_pool2d winners, of the pool of relu(x)
+        (relu_first: a ReLU then the pool) or of x (the pool then a ReLU), so max_pool2d_backward reads them as the
+        pool's own. The default runs this backend's own relu and max_pool2d (so a pool kernel serves the pair)."""
+        if relu_first:
+            return self.max_pool2d(self.relu(x), kernel, stride)
+        y, winners = self.max_pool2d(x, kernel, stride)
+        return self.relu(y), winners
 
-    def relu_max_pool2d_backward(self, delta, winners, kernel: tuple, stride: tuple):
+    def relu_max_pool2d_backward(self, delta, winners, kernel: tuple, stride: tuple, relu_first: bool, relu_state):
         """dL/dx (batch, H, W, C) of relu_max_pool2d, through both: each window's delta to its winner where the
-        output is positive, else nothing."""
-        return pooling.relu_max_pool2d_backward(self.xp, delta, winners, kernel, stride)
+        output is positive, else nothing. relu_state is what the ReLU's own backward reads: the pair's input x
+        (relu_first) or its output y; the default runs this backend's relu_backward and max_pool2d_backward."""
+        if relu_first:
+            return self.relu_backward(relu_state, self.max_pool2d_backward(delta, winners, kernel, stride))
+        return self.max_pool2d_backward(self.relu_backward(relu_state, delta), winners, kernel, stride)
 
     def avg_pool2d(self, x, kernel: tuple, stride: tuple):
         """Mean over (kh, kw) windows: x (batch, H, W, C) -> (batch, Ho, Wo, C)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ from .devices import active
 
 _lock = threading.Lock()
 _controller = None  # threadpoolctl's controller, built on first use (it scans the loaded libraries)
+_controller_modules = -1  # len(sys.modules) when it was built: an import since may have loaded another BLAS
 _limit = None  # its limit while any blas_threads block runs, else None
 _limit_threads: int | None = None  # that limit's thread count (the CPU kernels follow it)
 _holders = 0  # how many blas_threads blocks are open, in all threads
@@ -37,16 +39,17 @@ def blas_threads(n: int) -> Iterator[None]:
     """Limit the CPU BLAS pool (OpenBLAS, MKL, ...) to ``n`` threads inside the context (a process-wide setting).
     Blocks open in several threads at once share one limit, set by the first and undone by the last to close,
     whichever threads those are, so the pool ends as it was found. A no-op on other devices."""
-    global _controller, _limit, _limit_threads, _holders
+    global _controller, _controller_modules, _limit, _limit_threads, _holders
     if active().name != "cpu":
         yield
         return
     with _lock:
         if _holders == 0:
-            if _controller is None:
+            if _controller is None or _controller_modules != len(sys.modules):
                 from threadpoolctl import ThreadpoolController
 
-                _controller = ThreadpoolController()
+                # scanning takes milliseconds: again only after an import (Numba brings SciPy's own OpenBLAS)
+                _controller, _controller_modules = ThreadpoolController(), len(sys.modules)
             _release_openblas_control()
             _limit = _controller.limit(limits=int(n), user_api="blas")
             _limit_threads = int(n)

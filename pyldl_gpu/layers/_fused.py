@@ -2,8 +2,8 @@
 
 The two commute exactly (tests/layers/test_pooling.py), so ``ReLU(), MaxPool2D(k)`` and ``MaxPool2D(k), ReLU()``
 are both ``relu(max_pool(x))``, which the backend's ``relu_max_pool2d`` computes in one pass over x, and whose
-backward ``relu_max_pool2d_backward`` is one pass too (the CPU kernels; elsewhere the array code). Each module still
-gets a Saved record that its own backward can use:
+backward ``relu_max_pool2d_backward`` is one pass too (the CPU kernels; elsewhere the backend's own pool and
+ReLU). Each module still gets a Saved record that its own backward can use:
 
     ReLU first:  the ReLU's state is the pair's input x (its mask x > 0 is the mask relu(x) > 0), the pool's the
                  winners of the pool of relu(x)
@@ -56,5 +56,8 @@ def backward(pool: MaxPool2D, records: list[Saved], relu_first: bool, delta):
         raise ShapeError(f"{pool._label()}: expected delta {tuple(out_shape)} (the shape of this module's "
                          f"output), got {tuple(delta.shape)}")
     x_shape, winners = records[1 if relu_first else 0].state
-    dx = backends.active().relu_max_pool2d_backward(pool._out_to_4d(delta), winners, pool.kernel, pool.stride)
+    relu_state = records[0 if relu_first else 1].state  # the ReLU's: the pair's input x, or its output y
+    relu_state = pool._to_4d(relu_state) if relu_first else pool._out_to_4d(relu_state)
+    dx = backends.active().relu_max_pool2d_backward(pool._out_to_4d(delta), winners, pool.kernel, pool.stride,
+                                                    relu_first, relu_state)
     return dx.reshape(x_shape)

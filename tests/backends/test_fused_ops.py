@@ -52,7 +52,7 @@ def _pool_pair(kind, kernel, stride, shape, dtype=np.float32, relu_first=None):
             return y, b.max_pool2d_backward(y * 0.5 + 1.0, winners, kernel, stride)
         y, winners = b.relu_max_pool2d(x, kernel, stride, relu_first)
         delta = y * 0.5 + 1.0  # the fused backward, and the pool's own backward from the same winners
-        return (y, b.relu_max_pool2d_backward(delta, winners, kernel, stride),
+        return (y, b.relu_max_pool2d_backward(delta, winners, kernel, stride, relu_first, x if relu_first else y),
                 b.max_pool2d_backward(delta, winners, kernel, stride))
 
     def reference(b, x):
@@ -285,11 +285,13 @@ def test_fused_relu_pool_backward_sends_nothing_where_the_relu_zeroed():
     for relu_first in (True, False):
         y, winners = backend.relu_max_pool2d(x, (2, 2), (2, 2), relu_first)
         assert nn.to_numpy(y).item() == 2.0
-        dx = backend.relu_max_pool2d_backward(nn.asarray(np.ones((1, 1, 1, 1), np.float32)), winners, (2, 2), (2, 2))
+        one = nn.asarray(np.ones((1, 1, 1, 1), np.float32))
+        dx = backend.relu_max_pool2d_backward(one, winners, (2, 2), (2, 2), relu_first, x if relu_first else y)
         np.testing.assert_array_equal(nn.to_numpy(dx).ravel(), [0, 0, 0, 1])
-        y, winners = backend.relu_max_pool2d(x * 0.0 - 1.0, (2, 2), (2, 2), relu_first)  # all negative
+        negative = x * 0.0 - 1.0
+        y, winners = backend.relu_max_pool2d(negative, (2, 2), (2, 2), relu_first)  # all negative
         assert nn.to_numpy(y).item() == 0.0
-        dx = backend.relu_max_pool2d_backward(nn.asarray(np.ones((1, 1, 1, 1), np.float32)), winners, (2, 2), (2, 2))
+        dx = backend.relu_max_pool2d_backward(one, winners, (2, 2), (2, 2), relu_first, negative if relu_first else y)
         assert not nn.to_numpy(dx).any()
 
 

@@ -129,13 +129,18 @@ class CompiledOps(Backend):
     def max_pool2d_backward(self, delta, winners, kernel, stride):
         return self._max_pool_backward(delta, winners, kernel, stride, False)
 
-    def relu_max_pool2d_backward(self, delta, winners, kernel, stride):
-        return self._max_pool_backward(delta, winners, kernel, stride, True)
+    def relu_max_pool2d_backward(self, delta, winners, kernel, stride, relu_first, relu_state):
+        if not self._own(winners):  # the array code's winners: the array code's pair
+            return Backend.relu_max_pool2d_backward(self, delta, winners, kernel, stride, relu_first, relu_state)
+        return self._max_pool_backward(delta, winners, kernel, stride, True)  # the winners carry the ReLU's mask
+
+    def _own(self, winners) -> bool:
+        """Whether max-pool winners are this backend's kernels' (shape, offsets), not the array code's."""
+        return self.compiled and isinstance(winners[1], numpy.ndarray)
 
     def _max_pool_backward(self, delta, winners, kernel, stride, masked: bool):
-        if not (self.compiled and isinstance(winners[1], numpy.ndarray)):  # the array code's winners
-            method = Backend.relu_max_pool2d_backward if masked else Backend.max_pool2d_backward
-            return method(self, delta, winners, kernel, stride)
+        if not masked and not self._own(winners):
+            return Backend.max_pool2d_backward(self, delta, winners, kernel, stride)
         x_shape, offsets = winners
         delta = numpy.ascontiguousarray(delta)
         dx = numpy.empty(x_shape, dtype=delta.dtype)
