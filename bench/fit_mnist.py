@@ -36,9 +36,9 @@ HEAPS = {"tuned": ("tuned", "tuned", "equal heaps (pyldl_gpu's heap setting in b
 
 
 def _data(images: int):
-    import pyldl_gpu as nn
+    from pyldl_gpu import datasets
 
-    x, y = nn.datasets.load_mnist("train", download=False)
+    x, y = datasets.load_mnist("train", download=False)
     return x[:images, :, :, None], y[:images]  # channels-last (n, 28, 28, 1)
 
 

@@ -117,3 +117,20 @@ def test_the_command_line_report_says_which_kernels_serve_the_cpu(monkeypatch):
         lines = report().splitlines()
         assert any(line.startswith("cpu kernels: Numba") for line in lines)
         assert f"cpu kernel cache: {kernels.cache_location()}" in lines
+
+
+@needs_kernels
+@pytest.mark.parametrize("operation", ["relu", "relu_backward", "tanh_backward", "sigmoid_backward"])
+def test_small_activations_take_the_array_code_and_large_ones_the_kernel(operation, monkeypatch):
+    """Under ELEMENTWISE_WORK elements NumPy is as fast as one kernel thread: the kernel (and its compile) is
+    skipped; at the threshold the kernel runs. The same values either way (test_fused_ops.py)."""
+    monkeypatch.setattr(kernels, "ELEMENTWISE_WORK", 64)
+    family = kernels.load().activations
+    calls = []
+    real = getattr(family, operation)
+    monkeypatch.setattr(family, operation, lambda *args: calls.append(args[0].size) or real(*args))
+    backend = backends.active()
+    for size in (63, 64):
+        x = nn.asarray(np.linspace(-1, 1, size, dtype=np.float32).reshape(1, size))
+        backend.relu(x) if operation == "relu" else getattr(backend, operation)(x, x)
+    assert calls == [64]

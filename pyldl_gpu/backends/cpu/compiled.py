@@ -11,7 +11,6 @@ readable only by this backend's backward passes."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy
@@ -25,8 +24,12 @@ FLOATS = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 def _fits(*arrays) -> bool:
     """Whether the kernels take these arrays: C-contiguous NumPy arrays of one float dtype."""
     dtype = arrays[0].dtype
-    return dtype in FLOATS and all(
-        type(a) is numpy.ndarray and a.dtype == dtype and a.flags.c_contiguous for a in arrays)
+    if dtype not in FLOATS:
+        return False
+    for a in arrays:  # a loop, not all(...): this runs at every fused call, and a generator costs microseconds
+        if type(a) is not numpy.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
+            return False
+    return True
 
 
 def _two_wide(kernel: tuple, stride: tuple) -> bool:
@@ -48,15 +51,22 @@ class CompiledOps(Backend):
         self.compiled = self.kernel_choice == "numba"
 
     def _launch(self, fn, work: int, *args):
-        """Run kernel fn over ``work`` elements on the threads kernels.threads_for allows."""
+        """Run parallel kernel fn over ``work`` elements on the threads kernels.threads_for allows."""
         k = kernels.load()
         k.jit.use_threads(kernels.threads_for(work))
-        with k.lock or contextlib.nullcontext():
+        if k.lock is None:
             return fn(*args)
+        with k.lock:
+            return fn(*args)
+
+    @staticmethod
+    def _run_serial(fn, *args):
+        """Run a one-thread kernel (kernels._jit.serial_kernel): no thread count to set, no pool to lock."""
+        return fn(*args)
 
     # ---------------------------------------------------------------- activations
     def relu(self, x):
-        if not (self.compiled and _fits(x)):
+        if not (self.compiled and x.size >= kernels.ELEMENTWISE_WORK and _fits(x)):
             return super().relu(x)
         out = numpy.empty_like(x)
         self._launch(kernels.load().activations.relu, x.size, x.reshape(-1), x.dtype.type(0), out.reshape(-1))
@@ -72,7 +82,7 @@ class CompiledOps(Backend):
         return self._elementwise_backward("sigmoid_backward", y, delta, 1)
 
     def _elementwise_backward(self, name: str, y, delta, constant: int):
-        if not (self.compiled and _fits(y, delta) and y.shape == delta.shape):
+        if not (self.compiled and y.size >= kernels.ELEMENTWISE_WORK and _fits(y, delta) and y.shape == delta.shape):
             return getattr(super(), name)(y, delta)
         out = numpy.empty_like(delta)
         self._launch(getattr(kernels.load().activations, name), y.size, y.reshape(-1), delta.reshape(-1),
@@ -87,8 +97,8 @@ class CompiledOps(Backend):
         t = logits.dtype.type
         log_p = numpy.empty_like(logits)
         loss = numpy.empty(1, dtype=logits.dtype)
-        bad = self._launch(kernels.load().softmax.softmax_cross_entropy, logits.size, logits, y, t(_floor(t)),
-                           t(1.0 / logits.shape[0]), log_p, loss)
+        bad = self._run_serial(kernels.load().softmax.softmax_cross_entropy, logits, y, t(_floor(t)),
+                               t(1.0 / logits.shape[0]), log_p, loss)
         if bad:
             raise IndexError(f"{bad} label(s) out of range for {logits.shape[1]} classes (labels are 0 .. "
                              f"{logits.shape[1] - 1})")
@@ -99,8 +109,8 @@ class CompiledOps(Backend):
             return super().softmax_cross_entropy_backward(log_p, y)
         t = log_p.dtype.type
         grad = numpy.empty_like(log_p)
-        self._launch(kernels.load().softmax.softmax_cross_entropy_backward, log_p.size, log_p, y, t(_floor(t)),
-                     t(1.0 / log_p.shape[0]), t(1), grad)
+        self._run_serial(kernels.load().softmax.softmax_cross_entropy_backward, log_p, y, t(_floor(t)),
+                         t(1.0 / log_p.shape[0]), t(1), grad)
         return grad
 
     # ---------------------------------------------------------------- pooling
@@ -201,16 +211,16 @@ class CompiledOps(Backend):
             return super().sgd_update(data, grad, lr, momentum, nesterov, weight_decay, velocity, scratch)
         t = data.dtype.type
         flat = data.reshape(-1)
-        self._launch(kernels.load().updates.sgd, data.size, flat, grad.reshape(-1), t(lr), t(momentum),
-                     bool(nesterov), t(weight_decay), velocity.reshape(-1) if momentum else flat)
+        self._run_serial(kernels.load().updates.sgd, flat, grad.reshape(-1), t(lr), t(momentum),
+                         bool(nesterov), t(weight_decay), velocity.reshape(-1) if momentum else flat)
         return None
 
     def rmsprop_update(self, data, grad, lr, rho, eps, weight_decay, square_avg, scratch):
         if not (self.compiled and _fits(data, grad, square_avg) and data.shape == grad.shape):
             return super().rmsprop_update(data, grad, lr, rho, eps, weight_decay, square_avg, scratch)
         t = data.dtype.type
-        self._launch(kernels.load().updates.rmsprop, data.size, data.reshape(-1), grad.reshape(-1), t(lr), t(rho),
-                     t(1.0 - rho), t(eps), t(weight_decay), square_avg.reshape(-1))
+        self._run_serial(kernels.load().updates.rmsprop, data.reshape(-1), grad.reshape(-1), t(lr), t(rho),
+                         t(1.0 - rho), t(eps), t(weight_decay), square_avg.reshape(-1))
         return None
 
     def adam_update(self, data, grad, lr, beta1, beta2, eps, weight_decay, decoupled, step, exp_avg, exp_avg_sq,
@@ -221,9 +231,9 @@ class CompiledOps(Backend):
         t = data.dtype.type
         shrink = 1.0 - lr * weight_decay if weight_decay and decoupled else 1.0
         l2 = 0.0 if decoupled else weight_decay
-        self._launch(kernels.load().updates.adam, data.size, data.reshape(-1), grad.reshape(-1),
-                     t(lr / (1.0 - beta1**step)), t(beta1), t(1.0 - beta1), t(beta2), t(1.0 - beta2), t(eps), t(l2),
-                     t(shrink), t(1.0 / math.sqrt(1.0 - beta2**step)), exp_avg.reshape(-1), exp_avg_sq.reshape(-1))
+        self._run_serial(kernels.load().updates.adam, data.reshape(-1), grad.reshape(-1),
+                         t(lr / (1.0 - beta1**step)), t(beta1), t(1.0 - beta1), t(beta2), t(1.0 - beta2), t(eps), t(l2),
+                         t(shrink), t(1.0 / math.sqrt(1.0 - beta2**step)), exp_avg.reshape(-1), exp_avg_sq.reshape(-1))
         return None
 
 

@@ -30,6 +30,10 @@ THREADS_VAR = "PYLDL_NUM_THREADS"
 CHOICES = ("numba", "reference")
 USER_THREAD_VARS = (THREADS_VAR, "NUMBA_NUM_THREADS", "OMP_NUM_THREADS")
 PARALLEL_WORK = 1 << 16  # elements: below this a kernel runs on one thread (a wake-up costs ~10-20 us)
+# elements: below this an activation (forward or backward) runs the array code. NumPy makes that pass as fast as
+# one kernel thread does (bench/NOTES.md, "Small work"), so the kernel's edge is its second thread, and an MLP's
+# first run does not compile kernels it would not gain from
+ELEMENTWISE_WORK = 1 << 17
 
 _lock = threading.Lock()
 _loaded: SimpleNamespace | None = None

@@ -23,9 +23,9 @@ _started = False
 _start_lock = threading.Lock()
 _serial_lock = threading.Lock()  # the workqueue layer aborts on concurrent launches: they queue here instead
 
-kernel = numba.njit(parallel=True, nogil=True, cache=True)
+kernel = numba.njit(parallel=True, nogil=True, cache=True, error_model="numpy")
 # for kernels over small arrays (a loss's rows, a parameter): one thread, and about a fifth of the compile time
-serial_kernel = numba.njit(nogil=True, cache=True)
+serial_kernel = numba.njit(nogil=True, cache=True, error_model="numpy")
 
 if "NUMBA_THREADING_LAYER" not in os.environ and "NUMBA_THREADING_LAYER_PRIORITY" not in os.environ:
     numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
