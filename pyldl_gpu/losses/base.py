@@ -3,9 +3,12 @@
 
 Called directly, a loss checks everything before it computes: both are arrays of the active device, their
 shapes and dtypes fit (``_check``), the batch is not empty, and their values lie where the loss is defined
-(``targets`` and ``predictions``, see values.py: one small read-back). Trainers check the values once, up front,
-and run their steps inside ``trusted_values()``, where the value checks are skipped: nothing per batch waits for
-the device."""
+(``targets`` and ``predictions``, see values.py: labels in range, soft targets that are distributions,
+probabilities in [0, 1]; one small read-back for device data). Trainers check the values once, up front, and
+run their steps inside ``trusted_values()``. There the value checks still run wherever they are free, i.e. on
+host (CPU backend) arrays, so every ``Optim.step`` on the CPU checks its batch; on a GPU they are skipped after
+the trainer's first check, as reading a value back would wait for the device at every batch. Under trust,
+non-finite predictions pass: the trainer's guard reports them and restores good weights."""
 
 from __future__ import annotations
 
@@ -13,15 +16,15 @@ import contextvars
 
 from .. import backends
 from ..exceptions import DTypeError, ShapeError
-from .values import FINITE
+from .values import FINITE, on_host
 
 _TRUSTED: contextvars.ContextVar[bool] = contextvars.ContextVar("pyldl_values_trusted", default=False)
 
 
 class trusted_values:  # noqa: N801 - used as a context manager, like a function
-    """``with trusted_values():`` losses skip their value checks in this context (shapes, dtypes and devices are
-    still checked): for trainers that checked the values once before the first step. ``trusted_values(False)``
-    turns the checks back on inside."""
+    """``with trusted_values():`` losses skip the value checks that would wait for a device (GPU arrays) in this
+    context; shapes, dtypes and devices, and the values of host arrays, are still checked: for trainers that
+    checked the values once before the first step. ``trusted_values(False)`` turns every check back on inside."""
 
     __slots__ = ("_token", "trusted")
 
@@ -38,7 +41,8 @@ class trusted_values:  # noqa: N801 - used as a context manager, like a function
 class Loss:
     """Base class. Subclasses implement ``_forward`` and ``_backward`` on checked arrays; ``_check`` (shapes and
     dtypes, here: equal) may be overridden, and sees arrays of the active device. ``targets`` and
-    ``predictions`` are the rules their values must follow (values.Range; None: any)."""
+    ``predictions`` are the rules their values must follow (values.Range; None: any). Values are checked at
+    every call on the CPU; on a GPU at direct calls and once per training run (see the module docstring)."""
 
     targets = FINITE
     predictions = None
@@ -58,10 +62,13 @@ class Loss:
 
     def _validate(self, y, yhat) -> None:
         """Both are arrays of the active device (a clear error otherwise), then the loss's own _check, then a
-        non-empty batch, then (unless trusted) the values."""
+        non-empty batch, then the values: always when not trusted; when trusted only where that is free (host
+        arrays), letting non-finite predictions through to the trainer's guard."""
         self.check_structure(y, yhat)
         if not _TRUSTED.get():
             self.check_values(y, yhat)
+        elif on_host(y, yhat):
+            self.check_values(y, yhat, non_finite_ok=True)
 
     def check_structure(self, y, yhat) -> None:
         """Devices, shapes and dtypes (free: nothing is read back); raises naming the loss."""
@@ -72,20 +79,21 @@ class Loss:
             raise ShapeError(f"{self!r}: empty batch (target {tuple(y.shape)}, prediction {tuple(yhat.shape)}): "
                              "a mean over no values is not a loss")
 
-    def check_values(self, y, yhat) -> None:
-        """Targets and predictions lie where the loss is defined (one small read-back of each for device data)."""
+    def check_values(self, y, yhat, non_finite_ok: bool = False) -> None:
+        """Targets and predictions lie where the loss is defined (one small read-back of each for device data).
+        non_finite_ok: NaN or inf in the predictions passes (see values.Range.check)."""
         self.check_targets(y, tuple(yhat.shape))
-        self.check_predictions(yhat)
+        self.check_predictions(yhat, non_finite_ok)
 
     def check_targets(self, y, prediction_shape: tuple) -> None:
         """The targets' values (host or device data; prediction_shape gives the class count of labels)."""
         if self.targets is not None:
             self.targets.check(y, self, "target", prediction_shape)
 
-    def check_predictions(self, yhat) -> None:
+    def check_predictions(self, yhat, non_finite_ok: bool = False) -> None:
         """The predictions' values; nothing is read when the loss takes any prediction."""
         if self.predictions is not None:
-            self.predictions.check(yhat, self, "prediction")
+            self.predictions.check(yhat, self, "prediction", non_finite_ok=non_finite_ok)
 
     def _check(self, y, yhat) -> None:
         if yhat.shape != y.shape:

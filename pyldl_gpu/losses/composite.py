@@ -39,9 +39,9 @@ class MultiTaskLoss(Loss):
         for loss, first, stop, target, _ in self.parts:
             loss.check_targets(y[:, target], (prediction_shape[0], stop - first))
 
-    def check_predictions(self, yhat) -> None:
+    def check_predictions(self, yhat, non_finite_ok: bool = False) -> None:
         for loss, first, stop, _, _ in self.parts:
-            loss.check_predictions(yhat[:, first:stop])
+            loss.check_predictions(yhat[:, first:stop], non_finite_ok)
 
     def _forward(self, y, yhat):
         total = None
@@ -93,8 +93,8 @@ class TaskDrivenLoss(Loss):
         self.reconstruction.check_targets(y[:, :d], prediction_shape)
         self.task.check_targets(y[:, d:], (prediction_shape[0], y.shape[1] - d))
 
-    def check_predictions(self, yhat) -> None:
-        self.reconstruction.check_predictions(yhat)  # the task sees the judge's outputs, whatever they are
+    def check_predictions(self, yhat, non_finite_ok: bool = False) -> None:
+        self.reconstruction.check_predictions(yhat, non_finite_ok)  # the task sees the judge's outputs, whatever they are
 
     def _judge(self, yhat):
         """(judge(yhat) in eval mode, its Saved record), remembered for the backward of the same prediction."""

@@ -4,10 +4,13 @@
     CrossEntropyLoss(): label 10 at row 3 is outside [0, 9] (class indices of a 10-class prediction)
     BCELoss(): prediction 1.5 at row 0, column 2 is outside [0, 1] (probabilities)
 
+    CrossEntropyLoss(): target row 2 sums to 2, not 1 (class probabilities of one-hot or soft targets: each row
+    sums to 1 within 0.00035)
+
 A check reduces the array to its minimum and maximum (NaN and inf show there) and compares them on the host:
-free for host data, one small read-back for device data. Only a refusal looks further, to name the first
-offending entry. Floating host data about to move to a float32 device is held to float32's range, so nothing
-becomes inf on the way."""
+free for host data (``on_host``: every array of the CPU backend), one small read-back for device data. Only a
+refusal looks further, to name the first offending entry. Floating host data about to move to a float32 device
+is held to float32's range, so nothing becomes inf on the way."""
 
 from __future__ import annotations
 
@@ -15,6 +18,12 @@ import math
 
 from .. import backends
 from ..exceptions import ValueRangeError
+
+
+def on_host(*arrays) -> bool:
+    """True when every array lives on the host (NumPy: the CPU backend's arrays): checking their values waits
+    for no device."""
+    return all(isinstance(a, backends.host().ndarray) for a in arrays)
 
 
 def _extremes(a) -> tuple[float, float]:
@@ -58,46 +67,81 @@ class Range:
                  classes: bool = False) -> None:
         self.low, self.high, self.meaning, self.noun, self.classes = low, high, meaning, noun, classes
 
-    def _bounds(self, a, prediction_shape) -> tuple[float, float, str]:
-        limit, dtype = _float_limit(a)
+    def _bounds(self, a, prediction_shape) -> tuple[float, float, float]:
+        """(low, high, the dtype's finite limit)."""
+        limit, _ = _float_limit(a)
         high = prediction_shape[-1] - 1 if self.classes else self.high
-        low, high = max(self.low, -limit), min(high, limit)
+        return max(self.low, -limit), min(high, limit), limit
+
+    def _text(self, a, prediction_shape) -> str:
+        """The valid range in words (built only for a refusal)."""
+        low, high, limit = self._bounds(a, prediction_shape)
         if self.classes:
-            return low, high, f"[0, {int(high)}] (class indices of a {prediction_shape[-1]}-class prediction)"
+            return f"[0, {int(high)}] (class indices of a {prediction_shape[-1]}-class prediction)"
         if low == -limit and high == limit:
+            dtype = _float_limit(a)[1]
             text = f"the finite values of {dtype}" if dtype else "the finite values"
         else:
             text = f"[{low:g}, {high:g}]"
-        return low, high, text + (f" ({self.meaning})" if self.meaning else "")
+        return text + (f" ({self.meaning})" if self.meaning else "")
 
-    def check(self, a, owner, what: str, prediction_shape: tuple | None = None) -> None:
+    def check(self, a, owner, what: str, prediction_shape: tuple | None = None, non_finite_ok: bool = False) -> None:
         """Raise ValueRangeError naming ``owner`` (a name, or a loss: its repr is built only for a message),
         the first offending value, where it is and the valid range. prediction_shape: the shape of the
-        predictions these targets go with (the class count of labels)."""
+        predictions these targets go with (the class count of labels). non_finite_ok: NaN or inf anywhere lets
+        the array pass (a trainer's predictions, whose non-finite values its guard reports, restoring weights)."""
         if a.size == 0:
             return
-        low, high, text = self._bounds(a, prediction_shape)
+        low, high, _ = self._bounds(a, prediction_shape)
         smallest, largest = _extremes(a)
         if low <= smallest and largest <= high:  # a NaN fails both comparisons
             return
         flat = backends.to_numpy(a).reshape(-1)
+        if non_finite_ok and flat.dtype.kind == "f" and not backends.host().isfinite(flat).all():
+            return
         with backends.float_errors_ignored():
             index = int((~((flat >= low) & (flat <= high))).argmax())
         value = flat[index]
         shown = f"{value:g}" if flat.dtype.kind == "f" else str(value)
         raise ValueRangeError(f"{_label(owner)}: {self.noun or what} {shown} at {_position(a, index)} is outside "
-                              f"{text}")
+                              f"{self._text(a, prediction_shape)}")
+
+
+class Distributions(Range):
+    """Rows that are probability distributions: entries in [0, 1] (Range's check) and each row (last axis)
+    summing to 1 within sqrt(eps) of the coarsest of float32, floatx and the array's dtype (3.5e-4 for float32
+    and float64 data)."""
+
+    def __init__(self, meaning: str) -> None:
+        super().__init__(0.0, 1.0, meaning=meaning)
+
+    def check(self, a, owner, what: str, prediction_shape: tuple | None = None, non_finite_ok: bool = False) -> None:
+        super().check(a, owner, what, prediction_shape, non_finite_ok)
+        if a.size == 0 or a.dtype.kind != "f":
+            return
+        host = backends.host()
+        # targets are often made in float32 and widened later: float32's tolerance is the finest one used
+        kind = max(a.dtype, host.dtype(backends.floatx()), host.dtype("float32"), key=lambda k: host.finfo(k).eps)
+        tolerance = math.sqrt(float(host.finfo(kind).eps))
+        sums = a.sum(axis=-1)
+        smallest, largest = _extremes(sums)
+        if 1.0 - tolerance <= smallest and largest <= 1.0 + tolerance:
+            return
+        flat = backends.to_numpy(sums).reshape(-1)
+        index = int(host.abs(flat - 1.0).argmax())
+        raise ValueRangeError(f"{_label(owner)}: {what} {_position(sums, index)} sums to {flat[index]:g}, not 1 "
+                              f"({self.meaning}: each row sums to 1 within {tolerance:.2g})")
 
 
 class ClassTargets:
     """A classification loss's targets: integer labels (batch,) in [0, classes), or one-hot / soft targets
-    (batch, classes) whose entries are class probabilities in [0, 1]."""
+    (batch, classes) whose rows are class probabilities: entries in [0, 1] summing to 1 (Distributions)."""
 
     labels = Range(0.0, noun="label", classes=True)
-    soft = Range(0.0, 1.0, meaning="class probabilities of one-hot or soft targets")
+    soft = Distributions(meaning="class probabilities of one-hot or soft targets")
 
-    def check(self, a, owner, what: str, prediction_shape: tuple | None = None) -> None:
-        (self.labels if a.ndim == 1 else self.soft).check(a, owner, what, prediction_shape)
+    def check(self, a, owner, what: str, prediction_shape: tuple | None = None, non_finite_ok: bool = False) -> None:
+        (self.labels if a.ndim == 1 else self.soft).check(a, owner, what, prediction_shape, non_finite_ok)
 
 
 FINITE = Range()

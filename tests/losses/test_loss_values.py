@@ -1,8 +1,10 @@
 """Losses called directly refuse values outside their domain, naming the loss, the value, where it is and the
 valid range; empty batches are refused by every loss; inside trusted_values() (what trainers use once they have
-checked) nothing is read back."""
+checked) nothing is read back, while host (CPU) arrays are still checked at every call."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from cases import LOSSES, loss_inputs, task_driven_inputs, task_driven_judge
@@ -146,3 +148,84 @@ def test_trusted_values_skip_the_value_checks_but_not_the_shapes(monkeypatch):
 def test_composite_loss_arguments_are_checked(make, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make()
+
+
+@pytest.mark.parametrize("loss, y, message", [
+    (nn.CrossEntropyLoss(), [[1.0, 1.0, 0.0]] * 4, r"CrossEntropyLoss\(\): target row 0 sums to 2, not 1 \(class "
+                                                   r"probabilities of one-hot or soft targets: each row sums to 1 "
+                                                   r"within 0\.00035\)"),
+    (nn.CrossEntropyLoss(), [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+     r"CrossEntropyLoss\(\): target row 1 sums to 0, not 1"),
+    (nn.NLLLoss(), [[0.5, 0.0, 0.0]] * 4, r"NLLLoss\(\): target row 0 sums to 0\.5, not 1"),
+    (nn.NLLLoss(), [[0.3, 0.3, 0.3]] * 3 + [[0.25, 0.25, 0.25]], r"NLLLoss\(\): target row 3 sums to 0\.75, not 1"),
+], ids=["ce-rows-sum-to-two", "ce-all-zero-one-hot-row", "nll-rows-sum-to-half", "nll-one-short-row"])
+def test_soft_targets_must_be_distributions(loss, y, message):
+    """Rows summing to 2 or 0.5 and all-zero one-hot rows were taken as targets."""
+    with pytest.raises(nn.ValueRangeError, match=message):
+        loss(f(y), LOGITS)
+    with pytest.raises(nn.ValueRangeError, match=message):
+        loss.backward(f(y), LOGITS)
+
+
+def test_soft_targets_summing_to_one_within_float32_rounding_are_taken():
+    p = np.random.default_rng(0).uniform(0.1, 1.0, size=(4, 3))
+    soft = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)  # off 1 by float32 rounding
+    with nn.default_dtype("float64"):
+        assert np.isfinite(float(nn.CrossEntropyLoss()(nn.asarray(soft.astype(np.float64)), f(np.zeros((4, 3))))))
+
+
+def _sgd_step(loss, net, first, second):
+    """Optim.step on good targets, then on ``second``: (the error of the second, whether weights changed)."""
+    optim = nn.Optim(net, loss, nn.SGD(net, lr=0.1))
+    x = f(np.ones((3, 3)))
+    optim.step(x, first)
+    before = [nn.to_numpy(p.data).copy() for p in net.parameters()]
+    with pytest.raises(nn.ValueRangeError) as error:
+        optim.step(x, second)
+    assert all(np.array_equal(b, nn.to_numpy(p.data)) for b, p in zip(before, net.parameters()))
+    return str(error.value)
+
+
+@pytest.mark.parametrize("bad", [-1, 4, 1000])
+@pytest.mark.parametrize("loss, head", [(nn.CrossEntropyLoss, None), (nn.NLLLoss, nn.LogSoftmax)], ids=["ce", "nll"])
+def test_every_optim_step_on_the_cpu_checks_its_labels(loss, head, bad):
+    """Only the first step checked the values: a later NLLLoss step took -1 as the last class, a label of 4
+    gave a bare NumPy IndexError, CrossEntropyLoss the kernel's IndexError naming neither loss nor value."""
+    nn.manual_seed(0)
+    net = nn.Linear(3, 4) if head is None else nn.Sequential(nn.Linear(3, 4), head())
+    message = _sgd_step(loss(), net, labels(0, 1, 2), labels(0, 1, bad))
+    assert message == (f"{loss.__name__}(): label {bad} at row 2 is outside [0, 3] (class indices of a 4-class "
+                       "prediction)")
+
+
+@pytest.mark.parametrize("loss, width, first, second, message", [
+    (nn.BCEWithLogitsLoss, 1, [[0.0], [1.0], [1.0]], [[0.0], [1.0], [3.0]],
+     r"BCEWithLogitsLoss\(\): target 3 at row 2, column 0 is outside \[0, 1\]"),
+    (nn.CrossEntropyLoss, 4, np.eye(4)[:3], [[1, 0, 0, 0], [0, 1, 0, 0], [-1, 2, 0, 0]],
+     r"CrossEntropyLoss\(\): target -1 at row 2, column 0 is outside \[0, 1\]"),
+    (nn.CrossEntropyLoss, 4, np.eye(4)[:3], [[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0]],
+     r"CrossEntropyLoss\(\): target row 2 sums to 2, not 1"),
+], ids=["bce-logits-target-three", "ce-negative-soft-target", "ce-row-sums-to-two"])
+def test_every_optim_step_on_the_cpu_checks_its_targets(loss, width, first, second, message):
+    nn.manual_seed(0)
+    assert re.match(message, _sgd_step(loss(), nn.Linear(3, width), f(first), f(second)))
+
+
+def test_trusted_host_predictions_are_checked_but_non_finite_ones_go_to_the_guard():
+    """Under trust (a trainer's steps) a CPU BCELoss still refuses a prediction of 1.5; a NaN one passes, so
+    the trainer's guard reports it and restores good weights instead of an error leaving NaN weights."""
+    from pyldl_gpu.losses.base import trusted_values
+
+    with trusted_values():
+        with pytest.raises(nn.ValueRangeError, match=r"BCELoss\(\): prediction 1\.5 at row 0, column 0"):
+            nn.BCELoss()(f([[1.0, 0.0]]), f([[1.5, 0.5]]))
+        assert np.isnan(float(nn.BCELoss()(f([[1.0, 0.0]]), f([[float("nan"), 0.5]]))))
+    with pytest.raises(nn.ValueRangeError, match=r"BCELoss\(\): prediction nan at row 0, column 0"):
+        nn.BCELoss()(f([[1.0, 0.0]]), f([[float("nan"), 0.5]]))
+
+
+def test_one_hot_of_no_labels():
+    assert nn.one_hot(np.array([], dtype=np.int64), 3).shape == (0, 3)
+    assert nn.one_hot([], 4).shape == (0, 4)
+    with pytest.raises(nn.ShapeError, match="one_hot: no labels to count the classes by; give num_classes"):
+        nn.one_hot(np.array([], dtype=np.int64))
