@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import backends
-from .exceptions import ShapeError
+from .exceptions import DTypeError, ShapeError
 from .input_spec import ANY_INPUT, InputSpec
 
 
@@ -91,15 +91,28 @@ class Parameter:
 
 
 class Saved:
-    """What one forward kept for its backward: the module's own ``state``, the shape of its output (a delta of
-    another shape is refused before it meets any array) and, for modules with course-style backward methods, x."""
+    """What one forward kept for its backward: the module's own ``state``, the shape and dtype of its output ``y``
+    (not y itself: a delta of another shape or dtype is refused before it meets any array) and, for modules with
+    course-style backward methods, x."""
 
-    __slots__ = ("input", "out_shape", "state")
+    __slots__ = ("input", "out_dtype", "out_shape", "state")
 
-    def __init__(self, state, out_shape: tuple, x=None) -> None:
+    def __init__(self, state, y, x=None) -> None:
         self.state = state
-        self.out_shape = out_shape
+        self.out_shape = y.shape
+        self.out_dtype = y.dtype
         self.input = x
+
+    def check_delta(self, module: Module, delta) -> None:
+        """delta fits the output this record belongs to: an array of the active device, of its shape and dtype
+        (a float64 or integer delta would carry float64 into every gradient before it); raises naming module."""
+        if getattr(delta, "shape", None) != self.out_shape:
+            backends.require_array(delta, module)
+            raise ShapeError(f"{module._label()}: expected delta {tuple(self.out_shape)} (the shape of this "
+                             f"module's output), got {tuple(delta.shape)}")
+        if delta.dtype != self.out_dtype:
+            raise DTypeError(f"{module._label()}: expected a {self.out_dtype} delta (the dtype of this module's "
+                             f"output), got {delta.dtype}")
 
 
 def _defined_below(cls: type, method: str, than: str) -> bool:
@@ -220,7 +233,7 @@ class Module:
         Containers run their children this way and keep the children's Saved records themselves."""
         self.input_spec.check(self, x)
         y, state = (self.forward(x), None) if self._course_forward else self._forward(x)
-        return y, Saved(state, y.shape, x if self._course_params or self._course_input else None)
+        return y, Saved(state, y, x if self._course_params or self._course_input else None)
 
     def replay_with_state(self, x) -> tuple:
         """Like forward_with_state, for the course calls with an explicit x: no new random draws, no running
@@ -229,7 +242,7 @@ class Module:
             return self.backward_saved()
         self.input_spec.check(self, x)
         y, state = (self.forward(x), None) if self._course_forward else self._replay(x)
-        return y, Saved(state, y.shape, x if self._course_params or self._course_input else None)
+        return y, Saved(state, y, x if self._course_params or self._course_input else None)
 
     def backward_saved(self) -> tuple:
         """(None, the Saved record of the last training-mode call), or a RuntimeError explaining what is missing."""
@@ -240,12 +253,9 @@ class Module:
 
     def backward_with_state(self, saved: Saved, delta, input_grad: bool = True, param_grads: bool = True):
         """Backward from a Saved record: accumulate parameter gradients (if param_grads) and return dL/dx (or None
-        when input_grad is False). delta must have the shape of the output that record belongs to (the public
+        when input_grad is False). delta must have the shape and dtype of the output that record belongs to (the public
         calls above also check that it is an array of the active device; containers pass their own)."""
-        if getattr(delta, "shape", None) != saved.out_shape:
-            backends.require_array(delta, self)
-            raise ShapeError(f"{self._label()}: expected delta {tuple(saved.out_shape)} (the shape of this "
-                             f"module's output), got {tuple(delta.shape)}")
+        saved.check_delta(self, delta)
         if not (self._course_params or self._course_input):
             return self._backward(saved.state, delta, input_grad, param_grads)
         if param_grads:  # a course-style method (the module's own, or a subclass's override of a built-in one)

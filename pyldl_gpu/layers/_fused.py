@@ -15,7 +15,6 @@ backward as one call."""
 from __future__ import annotations
 
 from .. import backends
-from ..exceptions import ShapeError
 from ..module import Module, Saved
 from .activations import ReLU
 from .pooling import MaxPool1D, MaxPool2D
@@ -43,18 +42,15 @@ def forward(pool: MaxPool2D, x, relu_first: bool, keep: bool):
     y = pool._from_4d(y4)
     if not keep:
         return y, None
-    pool_record = Saved((x.shape, winners), y.shape)
+    pool_record = Saved((x.shape, winners), y)
     if relu_first:
-        return y, [Saved(x, x.shape), pool_record]
-    return y, [pool_record, Saved(y, y.shape)]
+        return y, [Saved(x, x), pool_record]
+    return y, [pool_record, Saved(y, y)]
 
 
 def backward(pool: MaxPool2D, records: list[Saved], relu_first: bool, delta):
     """dL/dx of the pair from its two records (in the layers' order) and the delta of its output."""
-    out_shape = records[1].out_shape
-    if getattr(delta, "shape", None) != out_shape:
-        raise ShapeError(f"{pool._label()}: expected delta {tuple(out_shape)} (the shape of this module's "
-                         f"output), got {tuple(delta.shape)}")
+    records[1].check_delta(pool, delta)
     x_shape, winners = records[1 if relu_first else 0].state
     relu_state = records[0 if relu_first else 1].state  # the ReLU's: the pair's input x, or its output y
     relu_state = pool._to_4d(relu_state) if relu_first else pool._out_to_4d(relu_state)

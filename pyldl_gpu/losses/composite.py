@@ -94,7 +94,8 @@ class TaskDrivenLoss(Loss):
         self.task.check_targets(y[:, d:], (prediction_shape[0], y.shape[1] - d))
 
     def check_predictions(self, yhat, non_finite_ok: bool = False) -> None:
-        self.reconstruction.check_predictions(yhat, non_finite_ok)  # the task sees the judge's outputs, whatever they are
+        # the task sees the judge's outputs, whatever they are
+        self.reconstruction.check_predictions(yhat, non_finite_ok)
 
     def _judge(self, yhat):
         """(judge(yhat) in eval mode, its Saved record), remembered for the backward of the same prediction."""

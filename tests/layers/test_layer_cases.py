@@ -117,3 +117,23 @@ def test_a_delta_of_another_shape_is_refused_naming_the_module(name, rng):
             module.backward(delta)
         with pytest.raises(nn.ShapeError, match="expected delta"):
             module.backward_delta(x, delta)
+
+
+@pytest.mark.parametrize("name", list(LAYER_CASES))
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_a_delta_of_another_dtype_is_refused_naming_the_module(name, dtype, rng):
+    """A float64 or int64 delta into a float32 net was taken, and float64 crept into dL/dx and the gradients."""
+    module, x = _built(name, rng)
+    y = module(x)
+    grads = _grads(module)
+    delta = nn.asarray(np.ones(y.shape), dtype=dtype)
+    message = rf"expected a float32 delta \(the dtype of this module's output\), got {dtype}"
+    with pytest.raises(nn.DTypeError, match=message) as error:
+        module.backward(delta)
+    assert str(error.value).startswith(module._label()), error.value
+    with pytest.raises(nn.DTypeError, match=message):
+        module.backward_delta(x, delta)
+    with pytest.raises(nn.DTypeError, match=message):
+        module.backward_update_gradient(x, delta)
+    for key, value in grads.items():
+        np.testing.assert_array_equal(value, _grads(module)[key])
