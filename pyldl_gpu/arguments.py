@@ -24,6 +24,17 @@ def integer(value, name: str, owner: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def pair(value, name: str, owner: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or a (vertical, horizontal) pair of ints, each >= minimum -> a pair of Python ints (kernel sizes,
+    strides, paddings). Floats and bools are refused, as by ``integer``."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = integer(value, name, owner, minimum)
+        return value, value
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ArgumentError(f"{owner}: {name} must be an int or a pair of ints (each >= {minimum}), got {value!r}")
+    return (integer(value[0], f"{name}[0]", owner, minimum), integer(value[1], f"{name}[1]", owner, minimum))
+
+
 def _range_text(low, high, low_open: bool, high_open: bool) -> str:
     if high is None:
         if low is None:

@@ -10,19 +10,8 @@ from collections.abc import Iterator
 from .. import backends
 from ..backends.generic.geometry import output_size, tap_slice
 
-__all__ = ["channel_sum", "length_as_width", "output_size", "pad", "pair", "tap_slice", "taps", "unpad",
+__all__ = ["channel_sum", "length_as_width", "output_size", "pad", "tap_slice", "taps", "unpad",
            "width_as_length"]
-
-
-def pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
-    """An int or a (vertical, horizontal) pair -> a pair of ints, each >= minimum."""
-    if isinstance(value, int):
-        value = (value, value)
-    if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value)):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if min(value) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value[0]), int(value[1])
 
 
 def channel_sum(a):

@@ -4,7 +4,7 @@ LeakyReLU its input), and each pair runs as the active backend's fused operation
 
 from __future__ import annotations
 
-from .. import backends
+from .. import arguments, backends
 from ..module import Module
 
 
@@ -43,7 +43,7 @@ class LeakyReLU(Module):
 
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = arguments.number(alpha, "alpha", "LeakyReLU")
 
     def _slope(self, x):
         # alpha + (1 - alpha) [x > 0], by mask arithmetic (an xp.where is slower on the CPU: bench/NOTES.md)

@@ -12,13 +12,13 @@ Conv1D is Conv2D on a (batch, 1, length, chan) view: one code path for both."""
 
 from __future__ import annotations
 
-from .. import backends
-from ..exceptions import ShapeError
+from .. import arguments, backends
+from ..exceptions import ArgumentError, ShapeError
 from ..init import initialise
 from ..input_spec import InputSpec, KernelFit
 from ..module import Module, Parameter
 from . import _tiled
-from ._windows import length_as_width, output_size, pad, pair, unpad, width_as_length
+from ._windows import length_as_width, output_size, pad, unpad, width_as_length
 
 ALGORITHMS = ("auto", "im2col", "banded")
 
@@ -42,12 +42,14 @@ class Conv2D(Module):
             raise ValueError(f"{type(self).__name__}: algorithm must be one of {ALGORITHMS} or a tile width >= 1, "
                              f"got {algorithm!r}")
         self.algorithm = algorithm
-        if chan_in < 1 or chan_out < 1:
-            raise ValueError(f"{type(self).__name__}: channels must be positive, got ({chan_in}, {chan_out})")
-        self.kernel = pair(k_size, "k_size")
-        self.stride = pair(stride, "stride")
-        self.padding = pair(padding, "padding", minimum=0)
-        self.chan_in, self.chan_out = int(chan_in), int(chan_out)
+        owner = type(self).__name__
+        channels = tuple(arguments.integer(c, "channels", owner, minimum=0) for c in (chan_in, chan_out))
+        if min(channels) < 1:
+            raise ArgumentError(f"{owner}: channels must be positive, got {channels}")
+        self.chan_in, self.chan_out = channels
+        self.kernel = arguments.pair(k_size, "k_size", owner)
+        self.stride = arguments.pair(stride, "stride", owner)
+        self.padding = arguments.pair(padding, "padding", owner, minimum=0)
         kh, kw = self.kernel
         shape = self._weight_shape()
         self.weight = Parameter(initialise(init, shape, kh * kw * chan_in, kh * kw * chan_out), "weight")
@@ -144,9 +146,10 @@ class Conv1D(Conv2D):
 
     def __init__(self, k_size: int, chan_in: int, chan_out: int, stride: int = 1, padding: int = 0,
                  bias: bool = True, init: str = "xavier", algorithm: str | int = "auto") -> None:
-        for name, value in (("k_size", k_size), ("stride", stride), ("padding", padding)):
-            if not isinstance(value, int):
-                raise ValueError(f"Conv1D: {name} must be an int, got {value!r}")
+        if isinstance(k_size, (tuple, list)):
+            raise ArgumentError(f"Conv1D: k_size must be an int (one length: a 1-D kernel), got {k_size!r}")
+        k_size, stride = (arguments.integer(v, name, "Conv1D") for v, name in ((k_size, "k_size"), (stride, "stride")))
+        padding = arguments.integer(padding, "padding", "Conv1D", minimum=0)
         super().__init__((1, k_size), chan_in, chan_out, (1, stride), (0, padding), bias, init, algorithm)
 
     def _weight_shape(self) -> tuple:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .. import backends
+from .. import arguments, backends
+from ..exceptions import ArgumentError
 from ..module import Module
 
 
@@ -17,9 +18,9 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must lie in [0, 1), got {p}")
-        self.p = float(p)
+        self.p = arguments.number(p, "p", "Dropout")  # a finite real number (no strings, bools or NaN), then:
+        if not 0.0 <= self.p < 1.0:
+            raise ArgumentError(f"Dropout: p must lie in [0, 1), got {p}")
         self.fixed_mask = None
         self._scale = None  # the last training-mode mask, scaled: what _replay reuses
 

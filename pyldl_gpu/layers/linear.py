@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import backends
+from .. import arguments, backends
 from ..init import initialise
 from ..input_spec import InputSpec
 from ..module import Module, Parameter
@@ -17,10 +17,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, init: str = "xavier") -> None:
         super().__init__()
-        if in_features < 1 or out_features < 1:
-            raise ValueError(f"Linear: sizes must be positive, got ({in_features}, {out_features})")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = arguments.integer(in_features, "in_features", "Linear")
+        self.out_features = arguments.integer(out_features, "out_features", "Linear")
         self.weight = Parameter(initialise(init, (in_features, out_features), in_features, out_features), "weight")
         self.bias = Parameter(backends.xp().zeros(out_features, dtype=backends.floatx()), "bias") if bias else None
         self.input_spec = InputSpec(("batch", self.in_features), dtype_of="weight")

@@ -3,7 +3,7 @@ twin, the formula written out, is reference.batch_norm / batch_norm_backward."""
 
 from __future__ import annotations
 
-from .. import backends
+from .. import arguments, backends
 from ..exceptions import ShapeError
 from ..input_spec import InputSpec
 from ..module import Module, Parameter
@@ -21,12 +21,11 @@ class _BatchNorm(Module):
 
     def __init__(self, features: int, momentum: float = 0.1, eps: float = 1e-5, affine: bool = True) -> None:
         super().__init__()
-        if features < 1:
-            raise ValueError(f"{type(self).__name__}: features must be positive, got {features}")
-        if not 0.0 < momentum <= 1.0:
-            raise ValueError(f"{type(self).__name__}: momentum must lie in (0, 1], got {momentum}")
+        owner = type(self).__name__
+        self.features = arguments.integer(features, "features", owner)
+        self.momentum = arguments.number(momentum, "momentum", owner, low=0.0, high=1.0, low_open=True)
+        self.eps = arguments.number(eps, "eps", owner, low=0.0, low_open=True)  # 0 divides a constant feature by 0
         xp, dtype = backends.xp(), backends.floatx()
-        self.features, self.momentum, self.eps = int(features), float(momentum), float(eps)
         self.weight = Parameter(xp.ones(features, dtype=dtype), "weight") if affine else None
         self.bias = Parameter(xp.zeros(features, dtype=dtype), "bias") if affine else None
         self.register_buffer("running_mean", xp.zeros(features, dtype=dtype))

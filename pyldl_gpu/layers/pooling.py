@@ -7,17 +7,18 @@ maximum, and within it the first row."""
 
 from __future__ import annotations
 
-from .. import backends
+from .. import arguments, backends
 from ..input_spec import InputSpec, KernelFit
 from ..module import Module
-from ._windows import length_as_width, output_size, pair, width_as_length
+from ._windows import length_as_width, output_size, width_as_length
 
 
 class _Pool2D(Module):
     def __init__(self, k_size, stride=None) -> None:
         super().__init__()
-        self.kernel = pair(k_size, "k_size")
-        self.stride = self.kernel if stride is None else pair(stride, "stride")
+        owner = type(self).__name__
+        self.kernel = arguments.pair(k_size, "k_size", owner)
+        self.stride = self.kernel if stride is None else arguments.pair(stride, "stride", owner)
         self.input_spec = self._spec()
 
     def _spec(self) -> InputSpec:
@@ -80,9 +81,8 @@ class _Pool1D:
     """Mixin: a 1-D pool is the 2-D pool on a (batch, 1, length, chan) view."""
 
     def __init__(self, k_size: int, stride: int | None = None) -> None:
-        for name, value in (("k_size", k_size), ("stride", stride)):
-            if value is not None and not isinstance(value, int):
-                raise ValueError(f"{type(self).__name__}: {name} must be an int, got {value!r}")
+        k_size = arguments.integer(k_size, "k_size", type(self).__name__)
+        stride = None if stride is None else arguments.integer(stride, "stride", type(self).__name__)
         super().__init__((1, k_size), None if stride is None else (1, stride))
 
     def _spec(self) -> InputSpec:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from .. import backends
+from .. import arguments, backends
+from ..exceptions import ArgumentError
 from ..input_spec import InputSpec
 from ..module import Module
 from ._windows import taps
@@ -29,7 +30,11 @@ class Reshape(Module):
 
     def __init__(self, shape: tuple[int, ...]) -> None:
         super().__init__()
-        self.shape = tuple(int(s) for s in shape)
+        if not isinstance(shape, (tuple, list)):
+            raise ArgumentError(f"Reshape: shape must be a tuple of sizes, got {shape!r}")
+        # every size is given: -1 (infer one) is refused, as the input check needs the values per sample
+        self.shape = tuple(arguments.integer(s, f"shape[{i}] (every size, no -1)", "Reshape")
+                           for i, s in enumerate(shape))
         self.input_spec = InputSpec(per_sample=(math.prod(self.shape), f"{self.shape}"))
 
     def _forward(self, x):
@@ -53,9 +58,7 @@ class Upsample2D(Module):
 
     def __init__(self, factor: int = 2) -> None:
         super().__init__()
-        if not isinstance(factor, int) or factor < 1:
-            raise ValueError(f"Upsample2D: factor must be a positive int, got {factor!r}")
-        self.factor = factor
+        self.factor = arguments.integer(factor, "factor", "Upsample2D")
 
     def _forward(self, x):
         xp, f = backends.xp(), self.factor

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import arguments, backends
+from ..exceptions import ArgumentError, ShapeError
 from ..module import Module
 
 
@@ -17,13 +18,16 @@ class KLSparsity(Module):
 
     def __init__(self, rho: float = 0.05, beta: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 < rho < 1.0:
-            raise ValueError(f"KLSparsity: rho must lie in (0, 1), got {rho}")
-        self.rho = float(rho)
+        self.rho = arguments.number(rho, "rho", "KLSparsity")  # a finite real number, then:
+        if not 0.0 < self.rho < 1.0:
+            raise ArgumentError(f"KLSparsity: rho must lie in (0, 1), got {rho}")
         self.beta = arguments.number(beta, "beta", "KLSparsity", low=0.0)
         self._penalty = None
 
     def _mean_activation(self, h):
+        if h.size == 0:  # as the losses: a mean over nothing is NaN, not a penalty
+            raise ShapeError(f"{self._label()}: empty batch (activations {tuple(h.shape)}): a mean over no values "
+                             "is not a penalty")
         axes = tuple(range(h.ndim - 1))
         return backends.active().clip_probabilities(h.mean(axis=axes))
 
