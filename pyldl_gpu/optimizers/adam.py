@@ -20,7 +20,7 @@ class Adam(Optimizer):
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         name = type(self).__name__
-        if isinstance(betas, (str, bytes)) or len(betas) != 2:
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ArgumentError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = tuple(arguments.number(b, f"betas[{k}]", name, low=0.0, high=1.0, high_open=True)
                            for k, b in enumerate(betas))

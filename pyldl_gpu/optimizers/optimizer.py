@@ -9,13 +9,16 @@ from ..exceptions import CheckpointError
 from ..module import Module, Parameter
 
 
-def _parameter_list(params) -> list[Parameter]:
+def _parameter_list(params, owner: str) -> list[Parameter]:
     if isinstance(params, Module):
         params = params.parameters()
+    if not isinstance(params, Iterable) or isinstance(params, (str, bytes)):
+        raise TypeError(f"{owner}: params must be a Module or an iterable of Parameters, got "
+                        f"{type(params).__name__}")
     unique: dict[int, Parameter] = {}
     for p in params:
         if not isinstance(p, Parameter):
-            raise TypeError(f"optimizers take a Module or Parameters, got {type(p).__name__}")
+            raise TypeError(f"{owner}: optimizers take a Module or Parameters, got {type(p).__name__}")
         unique.setdefault(id(p), p)
     if not unique:
         raise ValueError("optimizer got no parameters to optimise")
@@ -23,7 +26,8 @@ def _parameter_list(params) -> list[Parameter]:
 
 
 def _scalar(value, key: str, owner: str, integer: bool = False):
-    """A saved 'steps' (an integer >= 0) or 'lr' (a finite float > 0) as a Python number, or a CheckpointError."""
+    """A saved 'steps' (an integer >= 0) or 'lr' (a finite float >= 0: a schedule may end at 0) as a Python number,
+    or a CheckpointError."""
     host = backends.host()
     array = host.asarray(backends.to_numpy(value))
     kinds = "iu" if integer else "iuf"
@@ -31,8 +35,8 @@ def _scalar(value, key: str, owner: str, integer: bool = False):
         raise CheckpointError(f"{owner}: saved {key!r} must be {'an integer' if integer else 'a number'}, got "
                               f"{array.dtype} of shape {array.shape}")
     number = int(array) if integer else float(array)
-    if not (number >= 0 if integer else (number > 0 and host.isfinite(number))):
-        raise CheckpointError(f"{owner}: saved {key!r} must be {'>= 0' if integer else 'finite and > 0'}, got "
+    if not (number >= 0 if integer else (number >= 0 and host.isfinite(number))):
+        raise CheckpointError(f"{owner}: saved {key!r} must be {'>= 0' if integer else 'finite and >= 0'}, got "
                               f"{number}")
     return number
 
@@ -50,16 +54,25 @@ def _require_finite_floats(value, key: str, owner: str) -> None:
 class Optimizer:
     """Updates parameters in place from their ``.grad``. Subclasses implement ``_update(p, state)``.
 
-    ``lr`` is a host Python float that schedules may change between steps; state arrays are created
-    on first use with ``zeros_like(p.data)`` (same device and dtype as the parameter)."""
+    ``lr`` is a host Python float that schedules may change between steps: given > 0, set later to any finite
+    value >= 0 (a schedule may end at 0; NaN, inf and negative values are refused when set, naming the optimizer).
+    State arrays are created on first use with ``zeros_like(p.data)`` (same device and dtype as the parameter)."""
 
     slots: tuple[str, ...] = ()
 
     def __init__(self, params: Module | Iterable[Parameter], lr: float) -> None:
         self.lr = arguments.number(lr, "lr", type(self).__name__, low=0.0, low_open=True)
-        self.params = _parameter_list(params)
+        self.params = _parameter_list(params, type(self).__name__)
         self.steps = 0
         self.state: list[dict] = [{} for _ in self.params]
+
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value) -> None:
+        self._lr = arguments.number(value, "lr", type(self).__name__, low=0.0)
 
     def zero_grad(self) -> None:
         for p in self.params:

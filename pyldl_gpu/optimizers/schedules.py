@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import arguments
+from ..exceptions import ArgumentError
 from .optimizer import Optimizer
 
 
@@ -22,9 +23,14 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self) -> float:
-        """Advance one epoch; returns the new learning rate."""
+        """Advance one epoch; returns the new learning rate (an ArgumentError where the formula leaves the finite
+        numbers: a gamma > 1 over many epochs)."""
+        lr = float(self.lr_at(self.epoch + 1))
+        if not math.isfinite(lr):
+            raise ArgumentError(f"{type(self).__name__}: the learning rate of epoch {self.epoch + 1} is {lr} "
+                                f"(base_lr {self.base_lr}); choose a schedule that stays finite")
         self.epoch += 1
-        self.optimizer.lr = float(self.lr_at(self.epoch))
+        self.optimizer.lr = lr
         return self.optimizer.lr
 
 
@@ -37,7 +43,10 @@ class StepLR(LRScheduler):
         self.gamma = arguments.number(gamma, "gamma", "StepLR", low=0.0, low_open=True)
 
     def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+        try:
+            return self.base_lr * self.gamma ** (epoch // self.step_size)
+        except OverflowError:
+            return math.inf
 
 
 class ExponentialLR(LRScheduler):
@@ -48,7 +57,10 @@ class ExponentialLR(LRScheduler):
         self.gamma = arguments.number(gamma, "gamma", "ExponentialLR", low=0.0, low_open=True)
 
     def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma**epoch
+        try:
+            return self.base_lr * self.gamma**epoch
+        except OverflowError:
+            return math.inf
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -57,7 +69,7 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
         super().__init__(optimizer)
         self.T_max = arguments.integer(T_max, "T_max", "CosineAnnealingLR")
-        self.eta_min = arguments.number(eta_min, "eta_min", "CosineAnnealingLR", low=0.0)
+        self.eta_min = arguments.number(eta_min, "eta_min", "CosineAnnealingLR", low=0.0, high=self.base_lr)
 
     def lr_at(self, epoch: int) -> float:
         t = min(epoch, self.T_max)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import pyldl_gpu as nn
+from pyldl_gpu.exceptions import ArgumentError
 
 BAD_LR = [float("nan"), float("inf"), -0.1, 0.0, "0.1", True, None]
 
@@ -61,3 +62,39 @@ def test_schedule_arguments_are_refused(make, message):
 def test_early_stopping_arguments_are_refused(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         nn.EarlyStopping(**kwargs)
+
+
+def test_betas_must_be_a_pair_and_params_an_iterable():
+    net = nn.Sequential(nn.Linear(3, 2))
+    for bad in (None, 0.9, {0.999, 0.9}, "ab"):
+        with pytest.raises(ArgumentError, match="Adam: betas must be a pair"):
+            nn.Adam(net, betas=bad)
+    for bad in (None, 3):
+        with pytest.raises(TypeError, match="SGD: params must be a Module or an iterable of Parameters"):
+            nn.SGD(bad)
+
+
+def test_lr_set_later_is_checked_and_may_reach_zero():
+    net = nn.Sequential(nn.Linear(3, 2))
+    sgd = nn.SGD(net, lr=0.1)
+    for bad in (float("nan"), float("inf"), -0.1, "0.1", None):
+        with pytest.raises(ArgumentError, match="SGD: lr must be"):
+            sgd.lr = bad
+    assert sgd.lr == 0.1
+    sgd.lr = 0.0  # where a schedule may end
+    assert sgd.lr == 0.0
+
+
+def test_schedules_refuse_what_would_leave_the_finite_numbers():
+    net = nn.Sequential(nn.Linear(3, 2))
+    with pytest.raises(ArgumentError, match="CosineAnnealingLR: eta_min must be"):
+        nn.CosineAnnealingLR(nn.SGD(net, lr=0.1), T_max=5, eta_min=1.0)
+    with pytest.raises(ArgumentError, match="CosineAnnealingLR: eta_min must be"):
+        nn.CosineAnnealingLR(nn.SGD(net, lr=0.1), T_max=5, eta_min=-0.01)
+    sgd = nn.SGD(net, lr=0.1)
+    schedule = nn.ExponentialLR(sgd, gamma=1e10)
+    lrs = [schedule.step() for _ in range(30)]  # 0.1 * 1e300 is still finite
+    assert lrs[-1] == pytest.approx(0.1 * 1e300)
+    with pytest.raises(ArgumentError, match="ExponentialLR: the learning rate of epoch 31 is inf"):
+        schedule.step()
+    assert schedule.epoch == 30 and sgd.lr == lrs[-1]  # the refused epoch changed nothing
