@@ -74,6 +74,8 @@ class Loss:
         """Devices, shapes and dtypes (free: nothing is read back); raises naming the loss."""
         backends.require_array(yhat, f"{self!r} prediction")
         backends.require_array(y, f"{self!r} target")
+        if yhat.dtype.kind != "f":
+            raise DTypeError(f"{self!r}: predictions must be floating point (a network's output), got {yhat.dtype}")
         self._check(y, yhat)
         if yhat.size == 0 or y.size == 0:
             raise ShapeError(f"{self!r}: empty batch (target {tuple(y.shape)}, prediction {tuple(yhat.shape)}): "

@@ -16,7 +16,14 @@ class MultiTaskLoss(Loss):
 
     def __init__(self, parts) -> None:
         self.parts = []
-        for k, (loss, first, stop, target, weight) in enumerate(parts):
+        if isinstance(parts, (str, bytes)) or not isinstance(parts, (list, tuple)):
+            raise TypeError(f"MultiTaskLoss: parts must be a list of (loss, first, stop, target, weight) tuples, got "
+                            f"{type(parts).__name__}")
+        for k, part in enumerate(parts):
+            if not isinstance(part, (list, tuple)) or len(part) != 5:
+                raise TypeError(f"MultiTaskLoss: part {k} must be a (loss, first, stop, target, weight) tuple, got "
+                                f"{part!r}")
+            loss, first, stop, target, weight = part
             if not isinstance(loss, Loss):
                 raise TypeError(f"MultiTaskLoss: part {k} must start with a Loss, got {type(loss).__name__}")
             first = arguments.integer(first, f"part {k}'s first column", "MultiTaskLoss", minimum=0)

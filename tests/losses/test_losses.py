@@ -207,3 +207,25 @@ def test_task_driven_loss_shape_error_names_the_layout(rng):
     with pytest.raises(nn.ShapeError, match=r"TaskDrivenLoss\(.*expected prediction \(batch, d\) and target "
                                             r"\(batch, d \+ k\).*got \(4, 7\) and \(4, 7\)"):
         loss(nn.asarray(np.zeros((4, 7), np.float32)), nn.asarray(np.zeros((4, 7), np.float32)))
+
+
+def test_multitask_parts_must_be_five_tuples():
+    for bad in (None, "ce", 3):
+        with pytest.raises(TypeError, match="MultiTaskLoss: parts must be a list"):
+            nn.MultiTaskLoss(bad)
+    for bad in ([(nn.CrossEntropyLoss(), 0, 2)], [nn.CrossEntropyLoss()], [(nn.CrossEntropyLoss(), 0, 2, 0, 1, 9)]):
+        with pytest.raises(TypeError, match="MultiTaskLoss: part 0 must be a \\(loss, first, stop, target, weight\\)"):
+            nn.MultiTaskLoss(bad)
+
+
+@pytest.mark.parametrize("make", [nn.MSELoss, nn.MAELoss, nn.RMSELoss, nn.NLLLoss, nn.BCELoss],
+                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_predictions_that_are_not_floating_point_are_refused(make, dtype):
+    from pyldl_gpu.exceptions import DTypeError
+
+    yhat = nn.asarray(np.zeros((3, 2), dtype=dtype))
+    y = nn.asarray(np.zeros(3, dtype="int64")) if make is nn.NLLLoss else yhat
+    expected = f"{make.__name__}\\(.*\\): predictions must be floating point \\(a network.s output\\), got {dtype}"
+    with pytest.raises(DTypeError, match=expected):
+        make()(y, yhat)
