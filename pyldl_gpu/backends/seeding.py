@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 import numpy
 
+from ..exceptions import ArgumentError
 from . import devices
 
 _host_rng = numpy.random.default_rng()
@@ -43,11 +44,22 @@ class Streams:
         return rng
 
 
+def _checked_seed(seed) -> int:
+    """A seed as a Python int: a non-negative integer (NumPy integers and integral floats too; bools refused)."""
+    integral = isinstance(seed, (int, numpy.integer)) or (isinstance(seed, (float, numpy.floating))
+                                                          and float(seed).is_integer())
+    if isinstance(seed, (bool, numpy.bool_)) or not integral or seed < 0:
+        shown = repr(seed) if isinstance(seed, str) else str(seed)
+        raise ArgumentError(f"manual_seed: seed must be a non-negative integer, got {type(seed).__name__} {shown}")
+    return int(seed)
+
+
 def manual_seed(seed: int) -> None:
     """Seed everything pyldl_gpu draws from (see the module docstring). Same seed -> same weights on cpu and
-    cuda, and the same shuffles and dropout masks run to run."""
+    cuda, and the same shuffles and dropout masks run to run. A seed that is not a non-negative integer is
+    refused before any generator changes."""
     global _host_rng
-    seed = int(seed)
+    seed = _checked_seed(seed)
     random.seed(seed)
     _host_rng = numpy.random.default_rng(seed)
     devices.remember_seed(seed)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..exceptions import DatasetError
+from ..training.atomic import remove_stale_temporaries
 
 ENV_VAR = "PYLDL_DATA"
 
@@ -48,6 +49,7 @@ FETCH_HINT = "python -m pyldl_gpu.datasets fetch {name}"
 def require(relative: str, how_to_get: str) -> Path:
     """The path of a data file under data_home(), or a DatasetError naming the path tried and the remedy."""
     path = data_home() / relative
+    remove_stale_temporaries(path.parent)  # a killed download's or conversion's partial file
     if not path.is_file():
         raise DatasetError(
             f"data file not found: {path} (looked in ${ENV_VAR}={os.environ.get(ENV_VAR, '<unset>')}); {how_to_get}"

@@ -1,5 +1,6 @@
 """Downloading data files: each one streamed to a temporary file beside its target, checked against its published
-checksum, then renamed into place. A failed, corrupt or truncated download leaves nothing behind, and an
+checksum, then renamed into place (training/atomic.py's ``replacing``). A failed, corrupt or truncated download
+leaves nothing behind; a killed one's partial file is removed by the next download or load in that folder. An
 unreachable source ends in an error that names the exact URL to fetch by hand and where to put the file.
 
     fetch("usps")                      # download, verify, convert: the files load_usps reads, in data_home()/usps
@@ -12,33 +13,17 @@ from __future__ import annotations
 
 import http.client
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from ..exceptions import DatasetError
+from ..training.atomic import PART, replacing
 from ._files import data_home, digest, matches, verify
 from .sources import DATASETS, DataSet, Source
 
 TIMEOUT = 60.0  # seconds without data before a download is given up
 CHUNK = 1 << 16
-
-
-def atomic_target(target: Path):
-    """A temporary file beside ``target`` (same folder, so the final rename is atomic): (open file, its path)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    return os.fdopen(fd, "wb"), Path(tmp)
-
-
-def publish(part: Path, target: Path) -> Path:
-    """Rename a verified temporary file over ``target``, readable as any new file would be (umask applies)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    part.chmod(0o666 & ~umask)
-    part.replace(target)
-    return target
 
 
 def _stream(url: str, out, progress) -> None:
@@ -62,18 +47,16 @@ def download(source: Source, target: Path, urls: tuple[str, ...] | None = None, 
     URL to fetch by hand and where to put the file."""
     failures = []
     for url in urls or source.urls:
-        out, part = atomic_target(target)
         try:
-            with out, _Bar(source.name, report) as bar:
-                _stream(url, out, bar.update)
-            verify(part, ((source.algorithm, source.digest),))
-            publish(part, target)
+            with replacing(target, PART) as (out, part):
+                with _Bar(source.name, report) as bar:
+                    _stream(url, out, bar.update)
+                out.flush()
+                verify(part, ((source.algorithm, source.digest),))
             report(f"downloaded {url} -> {target}")
             return target
         except (OSError, http.client.HTTPException, ValueError, DatasetError) as error:
             failures.append(f"{url}: {_reason(error)}")
-        finally:
-            part.unlink(missing_ok=True)
     raise DatasetError(f"data file not found: {target}, and downloading it from {' or '.join(urls or source.urls)} "
                        f"failed ({'; '.join(failures)}). {manual_hint(source, target, urls)}")
 
@@ -134,7 +117,12 @@ def fetch(name: str, directory: str | os.PathLike | None = None, mirror: str | N
     if name not in DATASETS:
         raise ValueError(f"fetch: unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
     dataset = DATASETS[name]
-    folder = Path(directory or data_home()).expanduser() / dataset.folder
+    home = Path(directory or data_home()).expanduser()
+    for path in (home, home / dataset.folder):
+        if path.exists() and not path.is_dir():
+            raise DatasetError(f"fetch: {path} is a file; the directory to fetch {name!r} into must be a folder "
+                               "(or a path that does not exist yet)")
+    folder = home / dataset.folder
     ready = [folder / f for f in dataset.reads if (folder / f).is_file() and matches(folder / f, dataset.reads[f])]
     if len(ready) == len(dataset.reads):
         report(f"{name}: already there and verified: {', '.join(map(str, ready))}")
@@ -145,18 +133,14 @@ def fetch(name: str, directory: str | os.PathLike | None = None, mirror: str | N
 
         for converted in dataset.converted:
             target = folder / converted
-            out, part = atomic_target(target)
-            try:
-                with out:
-                    CONVERSIONS[name](downloaded, out)
+            with replacing(target, PART) as (out, part):
+                CONVERSIONS[name](downloaded, out)
+                out.flush()
                 if not matches(part, dataset.reads[converted]):
                     algorithm, expected = dataset.reads[converted][0]
                     raise DatasetError(f"{target}: converting {', '.join(p.name for p in downloaded)} gave {algorithm} "
                                        f"{digest(part, algorithm)}, which differs from the published {expected}; "
                                        "nothing was written (delete the downloads and fetch them again)")
-                publish(part, target)
-            finally:
-                part.unlink(missing_ok=True)
             report(f"converted {', '.join(p.name for p in downloaded)} -> {target}")
     paths = [folder / f for f in dataset.reads]
     for path in paths:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import backends
 from ..exceptions import DatasetError
+from ..training.atomic import remove_stale_temporaries
 from ._files import FETCH_HINT, data_home, verify
 from .download import ensure_file
 from .sources import MNIST
@@ -20,6 +21,7 @@ SPLITS = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 
 def _file(name: str, download: bool) -> Path:
     """The verified path of one MNIST file, downloaded first when missing and ``download`` is True."""
     path = data_home() / MNIST.folder / name
+    remove_stale_temporaries(path.parent)  # a killed download's partial file
     if not path.is_file() and not download:
         raise DatasetError(f"data file not found: {path}; put the official MNIST files there or pass "
                            f"download=True (needs internet), or run `{FETCH_HINT.format(name='mnist')}`")
@@ -29,14 +31,24 @@ def _file(name: str, download: bool) -> Path:
     return path
 
 
+def _recorded_size(path: Path) -> int:
+    """The uncompressed size (mod 2**32) a gzip file's trailer records: a corrupt stream that inflates to more
+    than it says is told from a long one without inflating the rest."""
+    with open(path, "rb") as f:
+        f.seek(-4, 2)
+        return int.from_bytes(f.read(4), "little")
+
+
 def read_idx(path: Path, magic: int, shape: tuple):
     """The uint8 array of a gzip-compressed idx file with this magic number and shape, or a DatasetError.
 
-    The header is checked as soon as its bytes are inflated, and no more than the header promises is ever
-    inflated: a wrong or hostile file (a small gzip of a huge stream) is refused after its first bytes."""
+    The header is checked as soon as its bytes are inflated, and little more than the header promises is ever
+    inflated: a wrong or hostile file (a small gzip of a huge stream) is refused after its first bytes; a damaged
+    stream (a failed CRC, a broken deflate block) is reported as corrupt."""
     np = backends.host()
     header = 4 * (1 + len(shape))
     expected = int(np.prod(shape))
+    raw = b""
     try:
         with gzip.open(path, "rb") as f:
             head = f.read(header)
@@ -50,7 +62,12 @@ def read_idx(path: Path, magic: int, shape: tuple):
     except (OSError, EOFError, zlib.error) as error:
         if isinstance(error, DatasetError):
             raise
-        raise DatasetError(f"{path}: not a readable gzip file ({error})") from error
+        what = "the gzip stream is corrupt" if raw else "not a readable gzip file"
+        raise DatasetError(f"{path}: {what} ({type(error).__name__}: {error}); delete it and fetch it again") \
+            from error
+    if extra and _recorded_size(path) == header + expected:
+        raise DatasetError(f"{path}: the gzip stream is corrupt: it inflates past the {header + expected} bytes its "
+                           "trailer records (a damaged deflate block); delete it and fetch it again")
     if len(raw) != expected or extra:
         follow = f"{len(raw)} bytes follow" if not extra else f"more than {expected} bytes follow"
         raise DatasetError(f"{path}: header says {dims}, {follow}; expected {shape}")

@@ -123,3 +123,30 @@ def test_spawned_streams_follow_manual_seed_and_using_streams_restores_the_conte
     with backends.using_streams(a) as streams:
         assert backends.host_rng() is streams.host and backends.rng() is streams.device_rng(backends.active())
     assert backends.host_rng() is outer
+
+
+@pytest.mark.parametrize("seed, shown", [
+    (-1, "int -1"), (None, "NoneType None"), ("3", "str '3'"), (1.7, "float 1.7"), (True, "bool True"),
+    (np.int64(-2), "int64 -2"),
+], ids=["negative", "none", "string", "fraction", "bool", "negative-numpy"])
+def test_manual_seed_refuses_a_bad_seed_before_any_generator_changes(seed, shown):
+    """manual_seed(-1) reseeded Python's random before NumPy refused the seed."""
+    import random
+
+    nn.manual_seed(11)
+    random.seed(5)
+    expected_python = random.random()
+    random.seed(5)
+    reference = np.random.default_rng(11).random()
+    with pytest.raises(nn.ArgumentError, match=rf"manual_seed: seed must be a non-negative integer, got {shown}"):
+        nn.manual_seed(seed)
+    assert random.random() == expected_python
+    assert backends.host_rng().random() == reference
+
+
+@pytest.mark.parametrize("seed", [np.int32(7), np.uint64(7), 7.0])
+def test_manual_seed_takes_numpy_integers_and_integral_floats(seed):
+    nn.manual_seed(seed)
+    first = backends.host_rng().random()
+    nn.manual_seed(7)
+    assert backends.host_rng().random() == first

@@ -401,3 +401,49 @@ def test_unknown_data_set_names_the_choices():
         download_module.fetch("cifar")
     with pytest.raises(SystemExit):
         datasets_cli.main(["fetch", "cifar"])
+
+
+def test_a_killed_downloads_partial_file_is_removed_by_the_next_download(tmp_path):
+    """A download killed mid-transfer left its .part file forever (mkstemp's name, no way to tell it was dead)."""
+    target = tmp_path / "tiny" / "tiny.bin"
+    target.parent.mkdir()
+    for stale in (".tiny.bin.c3zbnxiu.part", ".tiny.bin.pyldl_gpu-0123456789ab.part"):  # old and current names
+        (target.parent / stale).write_bytes(b"x" * 1000)
+    (target.parent / "notes.part").write_bytes(b"the user's")  # not this library's pattern: kept
+    live = target.parent / ".other.bin.pyldl_gpu-aaaaaaaaaaaa.part"
+    with open(live, "wb") as held:  # a download still running: its writer holds the lock
+        fcntl = pytest.importorskip("fcntl")
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with _server({"tiny.bin": GOOD}) as (url, _):
+            download_module.download(_tiny_source(f"{url}/tiny.bin"), target, report=_quiet)
+    assert sorted(p.name for p in target.parent.iterdir()) == [live.name, "notes.part", "tiny.bin"]
+
+
+def test_loading_mnist_removes_a_killed_downloads_partial_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYLDL_DATA", str(tmp_path))
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / ".t10k-images-idx3-ubyte.gz.abc123.part").write_bytes(b"x" * 1000)
+    with pytest.raises(nn.DatasetError, match="data file not found"):
+        ds.load_mnist("test", download=False)
+    assert list((tmp_path / "mnist").iterdir()) == []
+
+
+def test_fetch_into_a_file_names_the_path(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_bytes(b"x")
+    with pytest.raises(nn.DatasetError, match=rf"fetch: {afile} is a file; the directory to fetch 'mnist' into"):
+        ds.fetch("mnist", directory=afile, report=_quiet)
+    assert afile.read_bytes() == b"x"
+
+
+def _flip(data: bytes, index: int) -> bytes:
+    return data[:index] + bytes([data[index] ^ 1]) + data[index + 1:]
+
+
+@pytest.mark.parametrize("index", [-9, -7], ids=["deflate-block", "crc"])
+def test_a_corrupt_gzip_stream_is_called_corrupt(tmp_path, index):
+    """A flipped byte of the last deflate block read as 'more than 24 bytes follow'."""
+    path = tmp_path / "bad.gz"
+    path.write_bytes(_flip(gzip.compress(_idx_bytes(0x803, np.zeros((2, 3, 4))), mtime=0), index))
+    with pytest.raises(nn.DatasetError, match=r"bad\.gz: the gzip stream is corrupt"):
+        ds.read_idx(path, 0x803, (2, 3, 4))

@@ -145,7 +145,7 @@ def test_files_that_are_not_checkpoints_are_refused_without_suggesting_pickles(t
                                                                r"shape \(2,\)"),
     (lambda e: e.__setitem__("optim/steps", np.array(-3)), r"saved 'steps' must be >= 0, got -3"),
     (lambda e: e.__setitem__("optim/steps", np.array(1.5)), "saved 'steps' must be an integer"),
-    (lambda e: e.__setitem__("optim/lr", np.array(np.nan)), "saved 'lr' must be finite and > 0, got nan"),
+    (lambda e: e.__setitem__("optim/lr", np.array(np.nan)), "saved 'lr' must be finite and >= 0, got nan"),
     (lambda e: e.__setitem__("optim/lr", np.array("fast")), "saved 'lr' must be a number"),
     (lambda e: e.__setitem__("optim/state.x.exp_avg", np.zeros((5, 4), np.float32)),
      r"saved entry 'state\.x\.exp_avg' is not optimizer state"),
