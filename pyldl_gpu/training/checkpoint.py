@@ -243,12 +243,12 @@ def load(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
         optim_state = {k[len(_OPTIM):]: v for k, v in saved.items() if k.startswith(_OPTIM)}
         if not optim_state:
             raise CheckpointError(f"{path}: holds no optimizer state (it was saved without an optimizer)")
-        lr = _lr(optim_state["lr"], path, type(optimizer).__name__) if "lr" in optim_state else optimizer.lr
-        try:  # the optimizer checks lr > 0 (a constructor's rule); the saved lr, checked above, is set after it
-            optimizer.load_state_dict({**optim_state, "lr": 1.0})
+        if "lr" in optim_state:  # finite and >= 0 (a schedule may end at 0), refused naming the file
+            _lr(optim_state["lr"], path, type(optimizer).__name__)
+        try:
+            optimizer.load_state_dict(optim_state)
         except CheckpointError as error:
             raise CheckpointError(f"{path}: {error} (of its 'optim/' entries)") from error
-        optimizer.lr = lr
     for key, array in targets.items():
         array[...] = backends.asarray(saved[key], dtype=array.dtype)
     return net
