@@ -4,7 +4,7 @@ training metric that stays on the device, lives in training/metrics.py and is re
 from __future__ import annotations
 
 from . import backends
-from .training.metrics import METRICS, accuracy, resolve_metric
+from .training.metrics import METRICS, accuracy, check_label_values, resolve_metric
 
 __all__ = ["METRICS", "accuracy", "cluster_purity", "cluster_purity_per_class", "compression_ratio",
            "confusion_matrix", "kl_divergence", "psnr", "resolve_metric"]
@@ -12,13 +12,18 @@ __all__ = ["METRICS", "accuracy", "cluster_purity", "cluster_purity_per_class", 
 
 def confusion_matrix(y_true, y_pred, classes: int | None = None):
     """Contingency table (classes, classes): row = true class, column = predicted class (host int64).
-    y_pred may be labels or scores (argmax is taken over the last axis)."""
+    y_pred may be labels or scores (argmax is taken over the last axis). Labels must be whole numbers in
+    [0, classes) (any >= 0 when classes is None): -1 or 2.5 is refused, not wrapped or truncated."""
     np = backends.host()
-    t, p = backends.to_numpy(y_true).astype("int64"), backends.to_numpy(y_pred)
+    t, p = backends.to_numpy(y_true), backends.to_numpy(y_pred)
     if p.ndim == 2:
         p = p.argmax(axis=1)
-    p = p.astype("int64")
-    k = int(classes if classes is not None else max(t.max(), p.max()) + 1)
+    check_label_values(t, "confusion_matrix", classes, what="true label")
+    check_label_values(p, "confusion_matrix", classes, what="predicted label")
+    t, p = t.reshape(-1).astype("int64"), p.reshape(-1).astype("int64")
+    if t.shape != p.shape:
+        raise ValueError(f"confusion_matrix: {t.shape[0]} true labels for {p.shape[0]} predictions")
+    k = int(classes if classes is not None else max(t.max(initial=-1), p.max(initial=-1)) + 1)
     out = np.zeros((k, k), dtype="int64")
     np.add.at(out, (t, p), 1)
     return out
@@ -29,7 +34,9 @@ def _kmeans_majority(codes, labels, clusters, seed):
     from sklearn.cluster import KMeans
 
     np = backends.host()
-    labels = backends.to_numpy(labels).astype("int64")
+    labels = backends.to_numpy(labels)
+    check_label_values(labels, "cluster_purity", what="label")
+    labels = labels.astype("int64")
     k = int(clusters if clusters is not None else labels.max() + 1)
     points = backends.to_numpy(codes).reshape(len(labels), -1)
     assigned = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(points)

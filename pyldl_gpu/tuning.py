@@ -28,6 +28,7 @@ from .losses import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 from .optimizers import SGD, Adam
 from .training import Optim, evaluate, save
+from .training.monitor import higher_is_better
 
 
 @dataclass
@@ -110,15 +111,21 @@ def run_trial(build: Callable, params: dict, train: tuple, validation: tuple, ep
 
 
 def grid_search(build: Callable[[dict], tuple], grid: Mapping[str, Sequence], train: tuple, validation: tuple, *,
-                epochs: int = 10, score: str = "val_accuracy", maximize: bool = True, n_jobs: int = 1,
+                epochs: int = 10, score: str = "val_accuracy", maximize: bool | None = None, n_jobs: int = 1,
                 backend: str | None = None, seed: int = 0, device: str | None = None, verbose: int = 0,
                 save_best: str | Path | None = None) -> GridResult:
     """Train ``build(params) -> (net, loss, optimizer)`` at every grid point and rank by validation ``score``
-    ('val_accuracy' or 'val_loss'). n_jobs / backend go to joblib.Parallel ('loky' processes by default;
+    ('val_accuracy' or 'val_loss'). ``maximize`` None (the default) takes the direction from the score's name
+    with EarlyStopping's 'auto' rule (training.monitor: 'val_accuracy' highest first, 'val_loss' lowest
+    first); True or False says it outright. n_jobs / backend go to joblib.Parallel ('loky' processes by default;
     'dask' with an active dask.distributed Client). ``device`` (default: the active one) is where trials train."""
     from joblib import Parallel, delayed, parallel_config
 
     points = grid_points(grid)
+    if maximize is None:
+        maximize = higher_is_better(score)
+    elif not isinstance(maximize, bool):
+        raise TypeError(f"grid_search: maximize must be True, False or None (from the score's name), got {maximize!r}")
     device = device or backends.get_device()
     jobs = (delayed(run_trial)(build, p, train, validation, epochs, trial_seed(seed, p), device) for p in points)
     config = parallel_config(backend=backend) if backend else contextlib.nullcontext()

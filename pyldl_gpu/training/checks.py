@@ -8,7 +8,9 @@ batch ever waits for the device to say whether its targets were valid.
     predictions  where the loss is defined (BCELoss: in [0, 1]), from the first batch (a read-back only for
                losses that constrain them)
     validation data  a forward of its first rows in eval mode before training: its shapes, targets and metrics
-               fail before the first epoch, not after it"""
+               fail before the first epoch, not after it
+    metrics    their targets (a metric's check_targets, e.g. accuracy's labels in range), with the loss's, and
+               what each returns the first time it runs (one number: shape and dtype, nothing read back)"""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from ..exceptions import ShapeError
 from ..losses import Loss
 from ..losses.values import FINITE
 from ..module import Module
+from .metrics import check_metric_targets, check_metric_value
 
 
 def host_or_device(a):
@@ -60,7 +63,8 @@ def check_validation(net: Module, loss: Loss, named: list, x, y, targets, rows: 
     try:
         out = net(x[:rows])
         check_first_batch(loss, targets, y[:rows], out)
-        for _, fn in named:
-            fn(y[:rows], out)
+        check_metric_targets(named, targets, tuple(out.shape))
+        for name, fn in named:
+            check_metric_value(name, fn(y[:rows], out), "fit: validation_data")
     finally:
         net.train(was_training)

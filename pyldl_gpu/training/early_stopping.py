@@ -14,8 +14,9 @@ class EarlyStopping:
     """Watch ``monitor`` (e.g. 'val_loss', 'val_accuracy', 'loss') once per epoch.
 
     Stops once ``patience`` epochs in a row bring no improvement larger than ``min_delta`` (Keras' rule).
-    mode 'auto' minimises names containing 'loss' or 'error' and maximises the rest (training.monitor, the rule
-    History.best uses too). With restore_best_weights the model ends training with the weights of its best
+    mode 'auto' maximises higher-is-better scores ('val_accuracy', 'val_f1', ...) and minimises everything else
+    ('val_loss', 'val_mse', ...), case-insensitively (training.monitor: the rule History.best and grid_search use
+    too). With restore_best_weights the model ends training with the weights of its best
     epoch (device copies, no host traffic). fit checks before its first step that ``monitor`` is a value it
     records."""
 

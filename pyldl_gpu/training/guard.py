@@ -4,9 +4,15 @@ Detected in both check modes, without a per-batch read-back:
 - a NaN or infinite loss in any batch (the epoch's per-batch losses come back once, at its end);
 - a NaN or infinite weight, buffer, gradient or optimizer state at the end of an epoch, even when every loss
   was finite (a gradient or an update overflowed): one device flag, folded into the same read-back;
-- divergence: an epoch whose mean loss, finite or not, exceeds ``divergence`` times the first epoch's.
+- divergence: an epoch whose mean loss, finite or not, exceeds ``divergence`` times the first epoch's, that
+  reference raised to DIVERGENCE_FLOOR (1.0, in the loss's units) when smaller: a run whose loss is already tiny
+  (3e-9, then 3e-4) is not diverging, and a first loss of 0 or below still gets a bound.
 
-What comes back: the weights, buffers and optimizer state the failing epoch started from (the end of the epoch
+Before the first epoch fit also refuses a net (or optimizer state) that is already NaN or infinite: no snapshot
+of it could be good.
+
+What comes back: the weights, buffers, optimizer state, learning rate and scheduler epoch the failing epoch
+started from (the end of the epoch
 before), which its first batch showed to give a finite, bounded loss; when that first batch already failed,
 the start of the epoch before it (two copies are kept, on the device). check_finite='batch' also reads each
 batch's loss and gradients before its update (one read-back per batch) and stops right there."""
@@ -20,6 +26,8 @@ from ..exceptions import DivergenceError, NonFiniteLossError
 from ..module import Module
 from ..optimizers.optimizer import Optimizer
 from .snapshot import restore_optimizer, restore_parameters, snapshot_optimizer, snapshot_parameters
+
+DIVERGENCE_FLOOR = 1.0  # the smallest reference loss the divergence bound multiplies (in the loss's units)
 
 
 def _epoch_end(epoch: int) -> str:
@@ -43,25 +51,40 @@ def _first_non_finite(named) -> str | None:
 
 class Guard:
     """One fit's watch over its net and optimizer. ``divergence``: the bound on an epoch's loss relative to the
-    first epoch's (None: no bound)."""
+    first epoch's, or DIVERGENCE_FLOOR if larger (None: no bound). ``scheduler``: the LRScheduler fit steps, whose
+    epoch counter is kept and restored with the weights (None: none)."""
 
-    def __init__(self, net: Module, optimizer: Optimizer, divergence: float | None) -> None:
-        self.net, self.optimizer, self.divergence = net, optimizer, divergence
-        self.starts: dict[int, tuple] = {}  # epoch -> (weights, optimizer state) at its start; the last two
+    def __init__(self, net: Module, optimizer: Optimizer, divergence: float | None, scheduler=None) -> None:
+        self.net, self.optimizer, self.divergence, self.scheduler = net, optimizer, divergence, scheduler
+        self.starts: dict[int, tuple] = {}  # epoch -> (weights, optimizer state, scheduler epoch); the last two
         self.reference: float | None = None  # the first epoch's mean loss
         self._last = None  # the real last loss of the epoch, while its record carries the state flag
         self._buffers = None  # check_finite='batch': the buffers before the batch running now
 
     # ---- what is kept
+    def check_start(self) -> None:
+        """Before the first epoch: refuse a net, buffer or optimizer state that is already NaN or infinite (one
+        read-back on a GPU, once)."""
+        state = [(name, a) for name, a in self._state() if not name.startswith("the gradient")]
+        flag = _all_finite(a for _, a in state)
+        if bool(flag if backends.xp() is backends.host() else backends.to_numpy(flag)):  # no read on the CPU
+            return
+        raise NonFiniteLossError(f"fit: {_first_non_finite(state)} is NaN or infinite before training started; "
+                                 "expected finite values (re-initialise or reload the model); nothing was trained")
+
     def begin_epoch(self, epoch: int) -> None:
-        self.starts[epoch] = (snapshot_parameters(self.net), snapshot_optimizer(self.optimizer))
+        schedule = None if self.scheduler is None else self.scheduler.epoch
+        self.starts[epoch] = (snapshot_parameters(self.net), snapshot_optimizer(self.optimizer), schedule)
         self.starts.pop(epoch - 2, None)
 
     def restore(self, epoch: int) -> None:
-        """Put back the weights, buffers and optimizer state ``epoch`` started from."""
-        weights, state = self.starts[epoch]
+        """Put back the weights, buffers, optimizer state (its lr included) and scheduler epoch ``epoch`` started
+        from."""
+        weights, state, schedule = self.starts[epoch]
         restore_parameters(self.net, weights)
         restore_optimizer(self.optimizer, state)
+        if self.scheduler is not None:
+            self.scheduler.epoch = schedule
 
     def _state(self) -> list[tuple[str, object]]:
         named = [(f"parameter {n!r}", p.data) for n, p in self.net.named_parameters()]
@@ -93,17 +116,19 @@ class Guard:
         self._stop(NonFiniteLossError, cause, epoch, start_good=not bad or bad[0] > 0)
 
     def check_divergence(self, epoch: int, loss: float, first_batch_loss: float) -> None:
-        """Stop (restoring) when the epoch's mean loss exceeds divergence x the first epoch's."""
+        """Stop (restoring) when the epoch's mean loss exceeds divergence x max(first epoch's, DIVERGENCE_FLOOR)."""
         if self.reference is None:
             self.reference = loss
             return
-        if self.divergence is None or not self.reference > 0:
+        if self.divergence is None:
             return
-        bound = self.divergence * self.reference
+        bound = self.divergence * max(self.reference, DIVERGENCE_FLOOR)
         if loss > bound:
+            floor = f", counted as the floor {DIVERGENCE_FLOOR:g}" if self.reference < DIVERGENCE_FLOOR else ""
             self._stop(DivergenceError, f"training diverged at epoch {epoch + 1}: its loss {loss:.4g} is more than "
-                       f"{self.divergence:g} times the first epoch's ({self.reference:.4g}); lower the learning rate "
-                       "(or pass a larger divergence, or None, to fit)", epoch, start_good=first_batch_loss <= bound)
+                       f"{self.divergence:g} times the first epoch's ({self.reference:.4g}{floor}); lower the learning "
+                       "rate (or pass a larger divergence, or None, to fit)", epoch,
+                       start_good=first_batch_loss <= bound)
 
     def _stop(self, error: type, cause: str, epoch: int, start_good: bool) -> None:
         target = epoch if start_good or epoch - 1 not in self.starts else epoch - 1
@@ -116,8 +141,8 @@ class Guard:
             if broken is not None:
                 note += f" ({broken} was not finite when fit started)"
         self.restore(target)
-        raise error(f"{cause}; the weights and optimizer state are restored to {_epoch_end(target)}, the last "
-                    f"good ones{note}")
+        raise error(f"{cause}; the weights, optimizer state and learning rate are restored to "
+                    f"{_epoch_end(target)}, the last good ones{note}")
 
     # ---- check_finite='batch': a read-back per batch, before its update
     def keep_buffers(self) -> None:

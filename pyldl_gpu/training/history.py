@@ -35,8 +35,8 @@ class History:
 
     def best(self, key: str, mode: str = "auto") -> tuple[int, float]:
         """(epoch index, value) of the best finite value of ``key``, the first such epoch on a tie. mode 'auto'
-        is EarlyStopping's rule: names containing 'loss' or 'error' are minimised, the rest ('val_accuracy')
-        maximised; 'min' or 'max' say it outright."""
+        is EarlyStopping's rule (training.monitor): higher-is-better scores ('val_accuracy', 'val_f1') are
+        maximised, everything else ('val_loss', 'val_mse', 'time') minimised; 'min' or 'max' say it outright."""
         mode = improvement_mode(key, mode, owner="History.best")
         values = [(v, i) for i, v in enumerate(self[key]) if math.isfinite(v)]
         if not values:

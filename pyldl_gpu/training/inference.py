@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from .. import arguments, backends
+from ..exceptions import ShapeError
 from ..losses import Loss
 from ..losses.base import trusted_values
 from ..module import Module
 from .checks import check_first_batch, check_rows, host_or_device
-from .metrics import resolve_metric
+from .metrics import check_metric_targets, check_metric_value, resolve_metrics
 
 
 def batches(n: int, batch_size: int) -> Iterable[slice]:
@@ -20,20 +21,25 @@ def batches(n: int, batch_size: int) -> Iterable[slice]:
 
 def predict(net: Module, x, batch_size: int = 256):
     """Outputs of ``net`` for every row of x, in eval mode, as one array on the active device
-    (use pyldl_gpu.to_numpy for a host copy). x may be host data; it is moved to the device once."""
+    (use pyldl_gpu.to_numpy for a host copy). x may be host data; it is moved to the device once. An empty x
+    (0, ...) gives the net's output for an empty batch, e.g. (0, out_features)."""
     batch_size = arguments.integer(batch_size, "batch_size", "predict")
     x = backends.asarray(x)
     was_training = net.training
     net.eval()
     try:
+        if x.ndim == 0:
+            raise ShapeError(f"predict: x needs a batch axis, got a 0-d array {x!r}")
+        if x.shape[0] == 0:  # the net itself says what an empty batch gives: (0, out_features), or its error
+            return net(x)
         outputs = [net(x[s]) for s in batches(x.shape[0], batch_size)]
     finally:
         net.train(was_training)
-    xp = backends.xp()
-    return xp.concatenate(outputs, axis=0) if outputs else xp.zeros((0,), dtype=backends.floatx())
+    return backends.xp().concatenate(outputs, axis=0)
 
 
-def evaluate(net: Module, x, y, loss: Loss | None = None, metrics: Iterable[str | Callable] = ("accuracy",),
+def evaluate(net: Module, x, y, loss: Loss | None = None,
+             metrics: Iterable[str | Callable] | str | Callable | None = ("accuracy",),
              batch_size: int = 256) -> dict[str, float]:
     """Mean loss and metrics over (x, y), in eval mode, as host floats read back once. The targets are checked
     once, before the first batch (host-side for host data), then every batch runs without value checks."""
@@ -42,7 +48,7 @@ def evaluate(net: Module, x, y, loss: Loss | None = None, metrics: Iterable[str 
     check_rows(x, y, "evaluate")
     if x.shape[0] == 0:
         raise ValueError("evaluate: no samples to evaluate (empty x); a mean over nothing is not a score")
-    named = [resolve_metric(m) for m in metrics]
+    named = resolve_metrics(metrics, "evaluate")
     return run_evaluation(net, backends.asarray(x), backends.asarray(y), loss, named, batch_size, targets=y)
 
 
@@ -59,13 +65,18 @@ def run_evaluation(net: Module, x, y, loss: Loss | None, named: list, batch_size
         with trusted_values():
             for s in batches(n, batch_size):
                 out = net(x[s])
-                if targets is not None and loss is not None and s.start == 0:
-                    check_first_batch(loss, targets, y[s], out)
+                if targets is not None and s.start == 0:
+                    if loss is not None:
+                        check_first_batch(loss, targets, y[s], out)
+                    check_metric_targets(named, targets, tuple(out.shape))
                 weight = (s.stop - s.start) / n
                 if loss is not None:
                     totals[0] += loss.forward(y[s], out) * weight
-                for k, (_, fn) in enumerate(named, start=1):
-                    totals[k] += fn(y[s], out) * weight
+                for k, (name, fn) in enumerate(named, start=1):
+                    value = fn(y[s], out)
+                    if s.start == 0:
+                        check_metric_value(name, value, "evaluate")
+                    totals[k] += value * weight
     finally:
         net.train(was_training)
     host = backends.to_numpy(totals)

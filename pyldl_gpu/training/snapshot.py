@@ -28,9 +28,10 @@ def restore_parameters(net: Module, copies: list) -> None:
 
 
 def snapshot_optimizer(optimizer: Optimizer) -> tuple:
-    return optimizer.steps, [{k: v.copy() for k, v in state.items()} for state in optimizer.state]
+    """(steps, lr, device copies of the state): everything an update reads besides the parameters."""
+    return optimizer.steps, optimizer.lr, [{k: v.copy() for k, v in state.items()} for state in optimizer.state]
 
 
 def restore_optimizer(optimizer: Optimizer, snapshot: tuple) -> None:
-    optimizer.steps, states = snapshot
+    optimizer.steps, optimizer.lr, states = snapshot
     optimizer.state = [{k: v.copy() for k, v in state.items()} for state in states]

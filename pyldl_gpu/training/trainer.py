@@ -25,10 +25,23 @@ from .early_stopping import EarlyStopping
 from .guard import Guard
 from .history import History
 from .inference import batches, run_evaluation
-from .metrics import resolve_metric
+from .metrics import check_metric_targets, check_metric_value, resolve_metrics
 from .progress import Progress, _progress_bar  # noqa: F401 - _progress_bar: the bar fit draws, for tests
 
 VALIDATION_ROWS = 64  # the rows of validation data fit runs through the net before training, to check them
+
+
+def _check_optimizer_covers(net: Module, optimizer: Optimizer) -> None:
+    """The optimizer updates every parameter of ``net``: one built for another model would train nothing."""
+    held = {id(p) for p in optimizer.params}
+    names = [name for name, p in net.named_parameters()]
+    missing = [name for name, p in net.named_parameters() if id(p) not in held]
+    if missing:
+        which = "none" if len(missing) == len(names) else f"{len(names) - len(missing)}"
+        raise ArgumentError(f"Optim: the optimizer {type(optimizer).__name__} holds {which} of the {len(names)} "
+                            f"parameters of net {type(net).__name__}; missing: {missing[:5]}"
+                            f"{' ...' if len(missing) > 5 else ''}. Expected an optimizer built on this net, e.g. "
+                            f"{type(optimizer).__name__}(net, ...)")
 
 
 class Optim:
@@ -45,6 +58,7 @@ class Optim:
         self.net = net
         self.loss = loss
         self.optimizer = optimizer if isinstance(optimizer, Optimizer) else SGD(net, lr=optimizer)
+        _check_optimizer_covers(net, self.optimizer)
         self._penalised = [m for m in net.modules() if m.adds_penalty()]
         self._streams = backends.spawn_streams()
         self._values_checked = False  # step checks the values of its first call's targets and predictions
@@ -82,7 +96,7 @@ class Optim:
         return loss
 
     def fit(self, x, y, epochs: int = 10, batch_size: int = 32, shuffle: bool = True,
-            validation_data: tuple | None = None, metrics: Iterable[str | Callable] = (),
+            validation_data: tuple | None = None, metrics: Iterable[str | Callable] | str | Callable | None = (),
             early_stopping: EarlyStopping | None = None, scheduler: LRScheduler | None = None,
             verbose: int | bool = 1, check_finite: str = "epoch", divergence: float | None = 1e3,
             label: str | None = None) -> History:
@@ -95,9 +109,10 @@ class Optim:
 
         Before the first update fit checks every argument, the inputs (finite), the targets (those the loss
         accepts: labels in range, probabilities in [0, 1]), the validation data (through the net), the
-        metrics and the EarlyStopping monitor. A NaN/inf loss, weight, gradient or optimizer state, or a loss
-        above ``divergence`` x the first epoch's, stops training with NonFiniteLossError (DivergenceError) and
-        restores the last weights known to be good; check_finite='batch' also checks each batch's loss and
+        metrics and the EarlyStopping monitor, and refuses a net that is already NaN or infinite. A NaN/inf loss,
+        weight, gradient or optimizer state, or a loss above ``divergence`` x max(the first epoch's, 1.0), stops
+        training with NonFiniteLossError (DivergenceError) and restores the last weights known to be good, with
+        the optimizer's lr and the scheduler's epoch; check_finite='batch' also checks each batch's loss and
         gradients before its update (one read-back per batch). verbose: 0 silent, 1 a bar on a terminal and a
         line per epoch elsewhere, 2 a line per epoch always; ``label`` names the model in both. The rules in
         full: docs/training.md."""
@@ -108,7 +123,7 @@ class Optim:
         Progress.check(verbose, label)
         if divergence is not None:
             divergence = arguments.number(divergence, "divergence", "fit", low=1.0, low_open=True)
-        named = [resolve_metric(m) for m in metrics]
+        named = resolve_metrics(metrics, "fit")
         if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
             raise TypeError(f"fit: early_stopping must be an EarlyStopping, got {type(early_stopping).__name__}")
         if scheduler is not None and getattr(scheduler, "optimizer", None) is not self.optimizer:
@@ -132,8 +147,9 @@ class Optim:
             early_stopping.check_monitor(["loss", *(name for name, _ in named), *validated, "lr", "time"])
             early_stopping.reset()
         y = backends.asarray(targets)
+        guard = Guard(self.net, self.optimizer, divergence, scheduler)
+        guard.check_start()
         history = self.history = History()
-        guard = Guard(self.net, self.optimizer, divergence)
         progress = Progress(epochs, math.ceil(n / batch_size), verbose, label)
         self.net.train()
         try:
@@ -222,9 +238,13 @@ class Optim:
                 out, loss = self._forward_loss(xb, yb)
                 if targets is not None and b == 0:
                     check_first_batch(self.loss, targets, yb, out)
+                    check_metric_targets(named, targets, tuple(out.shape))
                 records[0, b] = loss
-                for k, (_, fn) in enumerate(named, start=1):
-                    records[k, b] = fn(yb, out)
+                for k, (name, fn) in enumerate(named, start=1):
+                    value = fn(yb, out)
+                    if targets is not None and b == 0:
+                        check_metric_value(name, value, "fit")
+                    records[k, b] = value
             except Exception:
                 if b == 0:  # a check of the first batch (or its metrics) failed: undo its forward's buffers too
                     guard.restore(epoch)

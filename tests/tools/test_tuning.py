@@ -68,3 +68,20 @@ def test_grid_errors_are_clear():
 def test_unknown_score_is_named(digits):
     with pytest.raises(ValueError, match="score 'val_f1' is not one of"):
         grid_search(MLPBuilder(64, 10), {"lr": [0.05]}, *digits, epochs=1, score="val_f1")
+
+
+def test_score_direction_follows_the_auto_rule_unless_given():
+    """grid_search(score='val_loss') kept maximize=True and ranked the worst trial first."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    grid = {"lr": [1e-4, 0.5], "hidden": [(8,)]}
+    by_loss = grid_search(MLPBuilder(4, 2), grid, (x, y), (x, y), epochs=3, score="val_loss")
+    losses = [t.scores["val_loss"] for t in by_loss.trials]
+    assert losses == sorted(losses) and not by_loss.maximize and by_loss.best.params["lr"] == 0.5
+    told = grid_search(MLPBuilder(4, 2), grid, (x, y), (x, y), epochs=3, score="val_loss", maximize=True)
+    assert [t.scores["val_loss"] for t in told.trials] == sorted(losses, reverse=True)
+    by_accuracy = grid_search(MLPBuilder(4, 2), grid, (x, y), (x, y), epochs=3)
+    assert by_accuracy.maximize
+    with pytest.raises(TypeError, match="grid_search: maximize must be True, False or None"):
+        grid_search(MLPBuilder(4, 2), grid, (x, y), (x, y), epochs=1, maximize="yes")

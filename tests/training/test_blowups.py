@@ -151,3 +151,56 @@ def test_divergence_argument_is_checked():
     for bad in (0.5, 1.0, float("nan"), "big", -3):
         with pytest.raises(nn.ArgumentError, match="fit: divergence must be a finite number > 1"):
             opt.fit([[1.0]], [[0.0]], divergence=bad, verbose=False)
+
+
+def test_a_tiny_loss_that_rises_a_little_is_not_divergence():
+    """First epoch 3.4e-9, then 3e-4 (noisy inputs): 1e5 times the first epoch but far below the floor of 1.0 that
+    the bound multiplies; it stopped with DivergenceError and restored the start."""
+    x = np.linspace(-1, 1, 64, dtype=np.float32)[:, None]
+    net = _one_weight(2.0 + 1e-4)
+    opt = nn.Optim(net, nn.MSELoss(), nn.SGD(net, lr=0.5))
+
+    def inputs(epoch):
+        noise = np.random.default_rng(epoch).standard_normal(x.shape).astype(np.float32)
+        return x if epoch == 0 else x + np.float32(0.01) * noise
+
+    history = opt.fit(inputs, 2 * x, epochs=3, batch_size=64, verbose=False)
+    assert history.epochs == 3 and history["loss"][0] < 1e-8 < 1e-4 < history["loss"][1] < 1e-3
+
+
+def test_the_floor_still_bounds_a_small_loss_that_explodes():
+    """First loss below the floor: the bound is divergence x 1.0, and the message says so."""
+    net = _one_weight(1e-3)
+    opt = nn.Optim(net, nn.MSELoss(), nn.SGD(net, lr=0.1))
+    inputs = lambda epoch: np.array([[1.0 if epoch == 0 else 1e3]], np.float32)  # noqa: E731
+    with pytest.raises(nn.DivergenceError, match=r"more than 10 times the first epoch's \(1e-06, counted as the "
+                                                 r"floor 1\)"):
+        opt.fit(inputs, [[0.0]], epochs=3, batch_size=1, divergence=10.0, verbose=False)
+
+
+def test_a_stop_restores_the_learning_rate_and_the_schedule_with_the_weights():
+    """The weights went back to the end of epoch 2 but sgd.lr stayed at the failing epoch's and the scheduler
+    stayed advanced: the next fit would have resumed with another schedule than the weights'."""
+    net = _one_weight()
+    sgd = nn.SGD(net, lr=0.1)
+    schedule = nn.ExponentialLR(sgd, gamma=2.0)
+    opt = nn.Optim(net, nn.MSELoss(), sgd)
+    inputs = lambda epoch: np.array([[1.0 if epoch < 3 else 1e30]], np.float32)  # noqa: E731
+    with pytest.raises(nn.NonFiniteLossError, match="restored to the end of epoch 2") as info:
+        opt.fit(inputs, [[0.0]], epochs=5, batch_size=1, divergence=None, scheduler=schedule, verbose=False)
+    assert info.value.history["lr"] == [0.1, 0.2, 0.4]
+    assert sgd.lr == 0.4 and schedule.epoch == 2  # as epoch 3 (index 2) started
+    assert sgd.steps == 2
+
+
+def test_a_net_that_is_already_non_finite_is_refused_before_training():
+    net = _one_weight(float("nan"))
+    opt = nn.Optim(net, nn.MSELoss(), nn.SGD(net, lr=0.1, momentum=0.9))
+    with pytest.raises(nn.NonFiniteLossError, match=r"fit: parameter 'weight' is NaN or infinite before training "
+                                                    r"started.*nothing was trained"):
+        opt.fit(np.ones((4, 1), np.float32), np.ones((4, 1), np.float32), epochs=2, batch_size=2, verbose=False)
+    assert opt.history is None and opt.optimizer.steps == 0
+    bn = nn.Sequential(nn.BatchNorm1D(1), nn.Linear(1, 1))
+    dict(bn.named_buffers())["0.running_var"][...] = float("inf")
+    with pytest.raises(nn.NonFiniteLossError, match=r"buffer '0.running_var' is NaN or infinite before training"):
+        nn.Optim(bn, nn.MSELoss(), 0.1).fit(np.ones((4, 1), np.float32), np.ones((4, 1), np.float32), verbose=False)

@@ -207,3 +207,49 @@ def test_optim_refuses_what_is_not_a_module_loss_or_learning_rate():
     for lr in (float("nan"), float("inf"), -0.1, 0.0, "0.1"):
         with pytest.raises(nn.ArgumentError, match=r"SGD: lr must be positive \(a finite number > 0\)"):
             nn.Optim(net, nn.MSELoss(), lr)
+
+
+def test_an_optimizer_of_another_net_is_refused_naming_both():
+    """Optim(net, loss, SGD(other_net)) trained nothing, silently."""
+    net, other = small_net(), small_net()
+    with pytest.raises(nn.ArgumentError, match=r"Optim: the optimizer SGD holds none of the 4 parameters of net "
+                                               r"Sequential; missing: \['0.weight', '0.bias', '2.weight', '2.bias'\]"):
+        nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(other, lr=0.1))
+    with pytest.raises(nn.ArgumentError, match=r"holds 2 of the 4 parameters .*missing: \['2.weight', '2.bias'\]"):
+        nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net.parameters()[:2], lr=0.1))
+    nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(net.parameters(), lr=0.1))  # all of them, as a list: fine
+
+
+@pytest.mark.parametrize("returned, described", [
+    (lambda y, yhat: yhat[:, 0], r"an array of shape \(\d+,\) and dtype float32"),
+    (lambda y, yhat: "x", "str 'x'"),
+    (lambda y, yhat: None, "NoneType None"),
+])
+def test_a_metric_that_does_not_return_one_number_fails_before_any_update(rng, returned, described):
+    x, y = blobs(rng)
+    net = small_net()
+    opt = nn.Optim(net, nn.CrossEntropyLoss(), 0.1)
+    untouched = Untouched(opt)
+    with pytest.raises(nn.ArgumentError, match=rf"fit: metric '<lambda>' must return one number .*got {described}"):
+        opt.fit(x, y, epochs=2, batch_size=10, metrics=[returned], verbose=False)
+    untouched.check()
+    with pytest.raises(nn.ArgumentError, match=rf"fit: validation_data: metric '<lambda>' .*got {described}"):
+        opt.fit(x, y, epochs=1, metrics=[returned], validation_data=(x, y), verbose=False)
+    with pytest.raises(nn.ArgumentError, match=rf"evaluate: metric '<lambda>' must return one number .*{described}"):
+        nn.evaluate(net, x, y, metrics=[returned])
+
+
+def test_metrics_may_be_one_name_or_none(rng):
+    """metrics='accuracy' said "unknown metric 'a'"; metrics=None failed too."""
+    x, y = blobs(rng)
+    history = nn.Optim(small_net(), nn.CrossEntropyLoss(), 0.1).fit(x, y, epochs=1, metrics="accuracy",
+                                                                    verbose=False)
+    assert 0.0 <= history["accuracy"][0] <= 1.0
+    history = nn.Optim(small_net(), nn.CrossEntropyLoss(), 0.1).fit(x, y, epochs=1, metrics=None, verbose=False)
+    assert sorted(history.keys()) == ["loss", "lr", "time"]
+    assert set(nn.evaluate(small_net(), x, y, nn.CrossEntropyLoss(), metrics="accuracy")) == {"loss", "accuracy"}
+    assert set(nn.evaluate(small_net(), x, y, nn.CrossEntropyLoss(), metrics=None)) == {"loss"}
+    with pytest.raises(ValueError, match="unknown metric 'acuracy'"):
+        nn.evaluate(small_net(), x, y, metrics="acuracy")
+    with pytest.raises(nn.ArgumentError, match="evaluate: metrics must be a metric name, a callable or a list"):
+        nn.evaluate(small_net(), x, y, metrics=3)
