@@ -4,11 +4,17 @@
 Called directly, a loss checks everything before it computes: both are arrays of the active device, their
 shapes and dtypes fit (``_check``), the batch is not empty, and their values lie where the loss is defined
 (``targets`` and ``predictions``, see values.py: labels in range, soft targets that are distributions,
-probabilities in [0, 1]; one small read-back for device data). Trainers check the values once, up front, and
-run their steps inside ``trusted_values()``. There the value checks still run wherever they are free, i.e. on
-host (CPU backend) arrays, so every ``Optim.step`` on the CPU checks its batch; on a GPU they are skipped after
-the trainer's first check, as reading a value back would wait for the device at every batch. Under trust,
-non-finite predictions pass: the trainer's guard reports them and restores good weights."""
+probabilities in [0, 1]; one small read-back for device data). Trainers run their steps inside
+``trusted_values(level)``, which skips the value checks made elsewhere:
+
+- ``"host"`` (``Optim.step`` after its first call): values are checked wherever that is free, on host (CPU
+  backend) arrays, so every step on the CPU checks its batch; on a GPU they are skipped, as reading a value back
+  would wait for the device at every batch;
+- ``"predictions"`` (``fit``, whose targets were checked once before the first step): only the predictions, on
+  host arrays (for the losses that constrain them: BCELoss's probabilities);
+- ``True`` (the default: a backward after its checked forward, a composite's parts): none.
+
+Under trust, non-finite predictions pass: the trainer's guard reports them and restores good weights."""
 
 from __future__ import annotations
 
@@ -18,17 +24,21 @@ from .. import backends
 from ..exceptions import DTypeError, ShapeError
 from .values import FINITE, on_host
 
-_TRUSTED: contextvars.ContextVar[bool] = contextvars.ContextVar("pyldl_values_trusted", default=False)
+_TRUSTED: contextvars.ContextVar[bool | str] = contextvars.ContextVar("pyldl_values_trusted", default=False)
 
 
 class trusted_values:  # noqa: N801 - used as a context manager, like a function
-    """``with trusted_values():`` losses skip the value checks that would wait for a device (GPU arrays) in this
-    context; shapes, dtypes and devices, and the values of host arrays, are still checked: for trainers that
-    checked the values once before the first step. ``trusted_values(False)`` turns every check back on inside."""
+    """``with trusted_values(level):`` losses skip the value checks the caller made (see the module docstring):
+    level True (all of them), "predictions" (the targets'; host predictions are still checked) or "host" (the
+    ones that would wait for a device). Shapes, dtypes and devices are always checked. ``trusted_values(False)``
+    turns every check back on inside."""
 
     __slots__ = ("_token", "trusted")
+    LEVELS = (False, True, "host", "predictions")
 
-    def __init__(self, trusted: bool = True) -> None:
+    def __init__(self, trusted: bool | str = True) -> None:
+        if not any(trusted is level or (isinstance(level, str) and trusted == level) for level in self.LEVELS):
+            raise ValueError(f"trusted_values: level must be one of {self.LEVELS}, got {trusted!r}")
         self.trusted = trusted
 
     def __enter__(self) -> None:
@@ -62,13 +72,16 @@ class Loss:
 
     def _validate(self, y, yhat) -> None:
         """Both are arrays of the active device (a clear error otherwise), then the loss's own _check, then a
-        non-empty batch, then the values: always when not trusted; when trusted only where that is free (host
-        arrays), letting non-finite predictions through to the trainer's guard."""
+        non-empty batch, then the values the trust level leaves (see the module docstring), letting non-finite
+        predictions through to the trainer's guard when trusted."""
         self.check_structure(y, yhat)
-        if not _TRUSTED.get():
+        trust = _TRUSTED.get()
+        if not trust:
             self.check_values(y, yhat)
-        elif on_host(y, yhat):
+        elif trust == "host" and on_host(y, yhat):
             self.check_values(y, yhat, non_finite_ok=True)
+        elif trust == "predictions" and on_host(yhat):
+            self.check_predictions(yhat, non_finite_ok=True)
 
     def check_structure(self, y, yhat) -> None:
         """Devices, shapes and dtypes (free: nothing is read back); raises naming the loss."""

@@ -31,17 +31,17 @@ from .progress import Progress, _progress_bar  # noqa: F401 - _progress_bar: the
 VALIDATION_ROWS = 64  # the rows of validation data fit runs through the net before training, to check them
 
 
-def _check_optimizer_covers(net: Module, optimizer: Optimizer) -> None:
-    """The optimizer updates every parameter of ``net``: one built for another model would train nothing."""
-    held = {id(p) for p in optimizer.params}
-    names = [name for name, p in net.named_parameters()]
-    missing = [name for name, p in net.named_parameters() if id(p) not in held]
-    if missing:
-        which = "none" if len(missing) == len(names) else f"{len(names) - len(missing)}"
-        raise ArgumentError(f"Optim: the optimizer {type(optimizer).__name__} holds {which} of the {len(names)} "
-                            f"parameters of net {type(net).__name__}; missing: {missing[:5]}"
-                            f"{' ...' if len(missing) > 5 else ''}. Expected an optimizer built on this net, e.g. "
-                            f"{type(optimizer).__name__}(net, ...)")
+def _check_optimizer_fits(net: Module, optimizer: Optimizer) -> None:
+    """The optimizer updates parameters of ``net`` and no others: one built for another model would train
+    nothing. A subset of the net's parameters is fine (the others stay frozen)."""
+    own = {id(p) for p in net.parameters()}
+    foreign = [p.name or f"#{i}" for i, p in enumerate(optimizer.params) if id(p) not in own]
+    if foreign or not own & {id(p) for p in optimizer.params}:
+        held = len(optimizer.params) - len(foreign)
+        raise ArgumentError(f"Optim: the optimizer {type(optimizer).__name__} holds {held} of the "
+                            f"{len(own)} parameters of net {type(net).__name__} and {len(foreign)} of another model "
+                            f"({foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Expected an optimizer built on "
+                            f"this net (or on some of its parameters), e.g. {type(optimizer).__name__}(net, ...)")
 
 
 class Optim:
@@ -58,7 +58,7 @@ class Optim:
         self.net = net
         self.loss = loss
         self.optimizer = optimizer if isinstance(optimizer, Optimizer) else SGD(net, lr=optimizer)
-        _check_optimizer_covers(net, self.optimizer)
+        _check_optimizer_fits(net, self.optimizer)
         self._penalised = [m for m in net.modules() if m.adds_penalty()]
         self._streams = backends.spawn_streams()
         self._values_checked = False  # step checks the values of its first call's targets and predictions
@@ -86,9 +86,10 @@ class Optim:
     def step(self, x, y):
         """One mini-batch: forward, loss, backward, update. x, y: device arrays. Returns the loss (a device
         scalar: read it with float() only when you need it, as that waits for the device). Shapes, dtypes and
-        devices are checked at every call (free); the values of the targets and predictions at the first call
-        only (a read-back): later calls never wait for the device."""
-        with trusted_values(self._values_checked):
+        devices are checked at every call (free); the values of the targets and predictions at every call on the
+        CPU (host arrays: free), at the first call only on a GPU (a read-back): later calls never wait for the
+        device."""
+        with trusted_values("host" if self._values_checked else False):
             out, loss = self._forward_loss(x, y)
         with trusted_values():  # the forward checked what backward would
             self._backward_update(x, y, out)
@@ -153,7 +154,7 @@ class Optim:
         progress = Progress(epochs, math.ceil(n / batch_size), verbose, label)
         self.net.train()
         try:
-            with backends.float_errors_ignored(), trusted_values():
+            with backends.float_errors_ignored(), trusted_values("predictions"):  # the targets: checked above
                 for epoch in range(epochs):
                     start = time.perf_counter()
                     progress.start_epoch(epoch)
@@ -249,12 +250,13 @@ class Optim:
                 if b == 0:  # a check of the first batch (or its metrics) failed: undo its forward's buffers too
                     guard.restore(epoch)
                 raise
-            if check_finite == "batch":
-                self._backward(yb, out)
-                guard.check_batch(epoch, b, n_batches, loss)
-                self.optimizer.step()
-            else:
-                self._backward_update(xb, yb, out)
+            with trusted_values():  # the forward checked what the backward would
+                if check_finite == "batch":
+                    self._backward(yb, out)
+                    guard.check_batch(epoch, b, n_batches, loss)
+                    self.optimizer.step()
+                else:
+                    self._backward_update(xb, yb, out)
             progress.batch_done()
         guard.fold(records)
         sizes = [min(batch_size, n - b * batch_size) for b in range(n_batches)]

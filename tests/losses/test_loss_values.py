@@ -212,14 +212,23 @@ def test_every_optim_step_on_the_cpu_checks_its_targets(loss, width, first, seco
 
 
 def test_trusted_host_predictions_are_checked_but_non_finite_ones_go_to_the_guard():
-    """Under trust (a trainer's steps) a CPU BCELoss still refuses a prediction of 1.5; a NaN one passes, so
-    the trainer's guard reports it and restores good weights instead of an error leaving NaN weights."""
+    """Under a trainer's trust (Optim.step: "host", fit: "predictions") a CPU BCELoss still refuses a prediction
+    of 1.5; a NaN one passes, so the trainer's guard reports it and restores good weights instead of an error
+    leaving NaN weights. Full trust (a backward after its checked forward) checks no values."""
     from pyldl_gpu.losses.base import trusted_values
 
+    for level in ("host", "predictions"):
+        with trusted_values(level):
+            with pytest.raises(nn.ValueRangeError, match=r"BCELoss\(\): prediction 1\.5 at row 0, column 0"):
+                nn.BCELoss()(f([[1.0, 0.0]]), f([[1.5, 0.5]]))
+            assert np.isnan(float(nn.BCELoss()(f([[1.0, 0.0]]), f([[float("nan"), 0.5]]))))
+    with trusted_values("predictions"):  # fit checked its targets before the first step
+        nn.BCELoss()(f([[1.5, 0.0]]), f([[0.5, 0.5]]))
+    with trusted_values("host"):
+        with pytest.raises(nn.ValueRangeError, match=r"BCELoss\(\): target 1\.5 at row 0, column 0"):
+            nn.BCELoss()(f([[1.5, 0.0]]), f([[0.5, 0.5]]))
     with trusted_values():
-        with pytest.raises(nn.ValueRangeError, match=r"BCELoss\(\): prediction 1\.5 at row 0, column 0"):
-            nn.BCELoss()(f([[1.0, 0.0]]), f([[1.5, 0.5]]))
-        assert np.isnan(float(nn.BCELoss()(f([[1.0, 0.0]]), f([[float("nan"), 0.5]]))))
+        nn.BCELoss()(f([[1.5, 0.0]]), f([[1.5, 0.5]]))
     with pytest.raises(nn.ValueRangeError, match=r"BCELoss\(\): prediction nan at row 0, column 0"):
         nn.BCELoss()(f([[1.0, 0.0]]), f([[float("nan"), 0.5]]))
 

@@ -66,7 +66,8 @@ def test_labels_out_of_range_fail_before_the_first_update(rng, bad, loss):
 def test_targets_outside_the_loss_domain_fail_before_training(rng, loss, y, message):
     x = rng.standard_normal((12, 4)).astype(np.float32)
     targets = np.repeat(np.asarray(y, dtype=np.float32), 12, axis=0)
-    targets[:-1] = np.abs(np.nan_to_num(targets[:-1])).clip(0, 1) / 3  # only the last row is bad
+    good = np.abs(np.nan_to_num(targets[:-1])).clip(0, 1)
+    targets[:-1] = good / good.sum(axis=1, keepdims=True)  # only the last row is bad (the others: distributions)
     net = nn.Sequential(nn.Linear(4, 3), nn.Sigmoid())
     opt = nn.Optim(net, loss, nn.SGD(net, lr=0.1))
     untouched = Untouched(opt)
@@ -183,9 +184,9 @@ def test_targets_are_checked_once_per_fit_on_the_host_not_per_batch(rng, monkeyp
     checked = []
     real = values.Range.check
 
-    def counting(self, a, owner, what, prediction_shape=None):
+    def counting(self, a, owner, what, prediction_shape=None, *options):
         checked.append((what, isinstance(a, np.ndarray), a.shape[0]))
-        return real(self, a, owner, what, prediction_shape)
+        return real(self, a, owner, what, prediction_shape, *options)
 
     monkeypatch.setattr(values.Range, "check", counting)
     opt = nn.Optim(small_net(), nn.CrossEntropyLoss(), 0.1)
@@ -194,8 +195,9 @@ def test_targets_are_checked_once_per_fit_on_the_host_not_per_batch(rng, monkeyp
     checked.clear()
     xd, yd = nn.asarray(x[:10]), nn.asarray(y[:10])
     for _ in range(5):
-        opt.step(xd, yd)  # step checks the values of its first call only
-    assert [what for what, _, _ in checked] == ["target"]
+        opt.step(xd, yd)  # a step's own batch: checked at every call where that is free (host arrays)
+    on_cpu = backends.active().name == "cpu"
+    assert [what for what, _, _ in checked] == ["target"] * (5 if on_cpu else 1)
 
 
 def test_optim_refuses_what_is_not_a_module_loss_or_learning_rate():
@@ -210,14 +212,22 @@ def test_optim_refuses_what_is_not_a_module_loss_or_learning_rate():
 
 
 def test_an_optimizer_of_another_net_is_refused_naming_both():
-    """Optim(net, loss, SGD(other_net)) trained nothing, silently."""
+    """Optim(net, loss, SGD(other_net)) trained nothing, silently. A subset of the net's own parameters is fine
+    (the rest stay frozen)."""
     net, other = small_net(), small_net()
-    with pytest.raises(nn.ArgumentError, match=r"Optim: the optimizer SGD holds none of the 4 parameters of net "
-                                               r"Sequential; missing: \['0.weight', '0.bias', '2.weight', '2.bias'\]"):
+    with pytest.raises(nn.ArgumentError, match=r"Optim: the optimizer SGD holds 0 of the 4 parameters of net "
+                                               r"Sequential and 4 of another model"):
         nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(other, lr=0.1))
-    with pytest.raises(nn.ArgumentError, match=r"holds 2 of the 4 parameters .*missing: \['2.weight', '2.bias'\]"):
-        nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net.parameters()[:2], lr=0.1))
+    with pytest.raises(nn.ArgumentError, match=r"holds 2 of the 4 parameters of net Sequential and 2 of another"):
+        nn.Optim(net, nn.CrossEntropyLoss(), nn.Adam(net.parameters()[:2] + other.parameters()[:2], lr=0.1))
     nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(net.parameters(), lr=0.1))  # all of them, as a list: fine
+    frozen_first = nn.Optim(net, nn.CrossEntropyLoss(), nn.SGD(net.parameters()[2:], lr=0.1))
+    before = [p.data.copy() for p in net.parameters()]
+    x = nn.asarray(np.random.default_rng(0).standard_normal((8, net[0].in_features)).astype("float32"))
+    frozen_first.step(x, nn.asarray(np.arange(8) % net[2].out_features))
+    after = [p.data for p in net.parameters()]
+    assert all((a == b).all() for a, b in zip(after[:2], before[:2]))  # frozen
+    assert not (after[2] == before[2]).all()  # trained
 
 
 @pytest.mark.parametrize("returned, described", [
@@ -253,3 +263,18 @@ def test_metrics_may_be_one_name_or_none(rng):
         nn.evaluate(small_net(), x, y, metrics="acuracy")
     with pytest.raises(nn.ArgumentError, match="evaluate: metrics must be a metric name, a callable or a list"):
         nn.evaluate(small_net(), x, y, metrics=3)
+
+
+def test_fit_checks_bce_probabilities_of_every_batch_on_the_cpu(rng):
+    """BCELoss's predictions depend on the weights, so fit cannot check them up front: on the CPU every batch's
+    are checked (free: host arrays). A Linear head without a Sigmoid reaches p > 1 in the second batch."""
+    if backends.active().name != "cpu":
+        pytest.skip("on a GPU the predictions are checked at the first batch only (a read-back)")
+    net = nn.Linear(1, 1, bias=False)
+    net.weight.data[...] = 0.1
+    x = np.array([[1.0], [2.0], [50.0], [60.0]], dtype=np.float32)  # 0.1 * 50 = 5: not a probability
+    y = np.array([[1.0], [1.0], [1.0], [0.0]], dtype=np.float32)
+    opt = nn.Optim(net, nn.BCELoss(), nn.SGD(net, lr=1e-4))
+    with pytest.raises(nn.ValueRangeError, match=r"BCELoss\(\): prediction 5\.\d* at row 0, column 0 is outside "
+                                                 r"\[0, 1\]"):
+        opt.fit(x, y, epochs=1, batch_size=2, shuffle=False, verbose=False)

@@ -230,7 +230,8 @@ def test_every_loss_keeps_float32(rng):
                           (nn.BCEWithLogitsLoss(), p, z), (nn.CrossEntropyLoss(), labels, z),
                           (nn.NLLLoss(), labels, z),
                           (nn.TaskDrivenLoss(nn.MSELoss(), nn.Linear(3, 2), nn.CrossEntropyLoss()),
-                           backends.xp().concatenate([p, p[:, :2]], axis=1), z)]:
+                           backends.xp().concatenate([p, p[:, :2] / p[:, :2].sum(axis=1, keepdims=True)], axis=1),
+                           z)]:  # the task's soft targets: distributions
         assert loss(y, yhat).dtype == np.float32 and loss.backward(y, yhat).dtype == np.float32, repr(loss)
 
 
