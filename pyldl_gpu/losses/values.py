@@ -14,6 +14,7 @@ is held to float32's range, so nothing becomes inf on the way."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 from .. import backends
@@ -46,11 +47,17 @@ def _position(a, index: int) -> str:
 def _float_limit(a) -> tuple[float, str]:
     """The largest finite value ``a`` may hold where it is going, and that dtype's name: floatx's range for
     floating host data (asarray converts it), the array's own for device data, none for integers."""
-    host = backends.host()
     if a.dtype.kind != "f":
         return math.inf, ""
-    kind = host.dtype(backends.floatx()) if isinstance(a, host.ndarray) else a.dtype
-    kind = min(kind, a.dtype, key=lambda k: host.finfo(k).max)
+    return _limit_of(a.dtype, isinstance(a, backends.host().ndarray), str(backends.floatx()))
+
+
+@functools.lru_cache(maxsize=64)
+def _limit_of(dtype, on_host: bool, floatx: str) -> tuple[float, str]:
+    """_float_limit's answer for a floating dtype (cached: a trainer checks every CPU batch, and finfo is slow)."""
+    host = backends.host()
+    kind = host.dtype(floatx) if on_host else dtype
+    kind = min(kind, dtype, key=lambda k: host.finfo(k).max)
     return float(host.finfo(kind).max), kind.name
 
 
