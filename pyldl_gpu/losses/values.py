@@ -53,10 +53,10 @@ def _float_limit(a) -> tuple[float, str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _limit_of(dtype, on_host: bool, floatx: str) -> tuple[float, str]:
+def _limit_of(dtype, host_data: bool, floatx: str) -> tuple[float, str]:
     """_float_limit's answer for a floating dtype (cached: a trainer checks every CPU batch, and finfo is slow)."""
     host = backends.host()
-    kind = host.dtype(floatx) if on_host else dtype
+    kind = host.dtype(floatx) if host_data else dtype
     kind = min(kind, dtype, key=lambda k: host.finfo(k).max)
     return float(host.finfo(kind).max), kind.name
 

@@ -18,7 +18,7 @@ from ..exceptions import ArgumentError, CheckpointError
 from ..module import Module
 from ..optimizers.optimizer import Optimizer
 from .atomic import remove_stale_temporaries, write_atomically
-from .snapshot import BUFFER, PARAM, named_state
+from .snapshot import BUFFER, PARAM, foreign_parameters, named_state
 
 _OPTIM = "optim/"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive (an empty one)
@@ -62,18 +62,6 @@ def _check_values(path: Path, key: str, host_array, caller: str) -> None:
                               f"{float(host_array.min()):g}); a running variance is >= 0")
 
 
-def _lr(value, path: Path, owner: str) -> float:
-    """A saved learning rate: a finite number >= 0 (a schedule such as cosine annealing may end at 0)."""
-    array = backends.host().asarray(backends.to_numpy(value))
-    if array.shape != () or array.dtype.kind not in "iuf":
-        raise CheckpointError(f"{path}: {owner}: saved 'lr' must be a number (finite, >= 0), got {array.dtype} "
-                              f"of shape {array.shape}")
-    lr = float(array)
-    if not (lr >= 0.0 and backends.host().isfinite(lr)):
-        raise CheckpointError(f"{path}: {owner}: saved 'lr' must be finite and >= 0, got {lr}")
-    return lr
-
-
 def save(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = None) -> Path:
     """Write every parameter and buffer (and the optimizer's state) to ``path`` as .npz; returns the path.
 
@@ -91,17 +79,15 @@ def save(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
     for key, value in arrays.items():
         _check_values(path, key, value, "save")
     if optimizer is not None:
-        owned = {id(p) for p in net.parameters()}
-        for i, p in enumerate(optimizer.params):
-            if id(p) not in owned:
-                raise CheckpointError(f"save: {path}: the optimizer's parameter {i} ({p.name!r}, shape "
-                                      f"{tuple(p.data.shape)}) is not a parameter of this net (an optimizer built "
-                                      "for another model?)")
+        foreign = foreign_parameters(net, optimizer)
+        if foreign:
+            i, p = foreign[0]
+            raise CheckpointError(f"save: {path}: the optimizer's parameter {i} ({p.name!r}, shape "
+                                  f"{tuple(p.data.shape)}) is not a parameter of this net (an optimizer built "
+                                  "for another model?)")
         for key, value in optimizer.state_dict().items():
-            value = backends.host().asarray(backends.to_numpy(value))
-            if key == "lr":
-                _lr(value, path, type(optimizer).__name__)
-            elif key != "steps" and value.size and not backends.host().isfinite(value).all():
+            value = backends.host().asarray(backends.to_numpy(value))  # lr: finite and >= 0 (Optimizer.lr's setter)
+            if key not in ("steps", "lr") and value.size and not backends.host().isfinite(value).all():
                 raise CheckpointError(f"save: {path}: optimizer state {key!r} holds NaN or infinite values")
             arrays[_OPTIM + key] = value
     write_atomically(path, lambda file: backends.save_npz(file, arrays))
@@ -243,9 +229,7 @@ def load(net: Module, path: str | os.PathLike, optimizer: Optimizer | None = Non
         optim_state = {k[len(_OPTIM):]: v for k, v in saved.items() if k.startswith(_OPTIM)}
         if not optim_state:
             raise CheckpointError(f"{path}: holds no optimizer state (it was saved without an optimizer)")
-        if "lr" in optim_state:  # finite and >= 0 (a schedule may end at 0), refused naming the file
-            _lr(optim_state["lr"], path, type(optimizer).__name__)
-        try:
+        try:  # checks every entry (lr: finite and >= 0) before it changes anything
             optimizer.load_state_dict(optim_state)
         except CheckpointError as error:
             raise CheckpointError(f"{path}: {error} (of its 'optim/' entries)") from error

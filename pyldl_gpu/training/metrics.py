@@ -25,12 +25,12 @@ def _predicted_classes(yhat, threshold: float):
     return (yhat.reshape(yhat.shape[0]) > threshold).astype("int64")
 
 
-def _true_classes(y, multiclass: bool, threshold: float):
+def _true_classes(y, multiclass: bool):
     if y.ndim == 2 and y.shape[1] > 1:
         return y.argmax(axis=1)
     labels = y.reshape(y.shape[0])
-    if y.dtype.kind == "f":  # whole-number class indices (checked), or binary targets in [0, 1] (thresholded)
-        return labels.astype("int64") if multiclass else (labels > threshold).astype("int64")
+    if y.dtype.kind == "f":  # whole-number class indices (checked), or binary targets in [0, 1] (above 0.5: 1)
+        return labels.astype("int64") if multiclass else (labels > 0.5).astype("int64")
     return labels
 
 
@@ -84,7 +84,7 @@ def accuracy(y, yhat, threshold: float = 0.5):
         raise ShapeError(f"accuracy: {y.shape[0]} targets for {yhat.shape[0]} predictions")
     if not _TRUSTED.get():
         check_accuracy_targets(y, tuple(yhat.shape))
-    hits = _predicted_classes(yhat, threshold) == _true_classes(y, _multiclass(yhat.shape), 0.5)
+    hits = _predicted_classes(yhat, threshold) == _true_classes(y, _multiclass(yhat.shape))
     return hits.mean(dtype=backends.floatx())
 
 

@@ -16,6 +16,13 @@ def named_state(net: Module) -> dict:
     return state
 
 
+def foreign_parameters(net: Module, optimizer: Optimizer) -> list:
+    """(index in the optimizer, parameter) for each parameter the optimizer holds that is not ``net``'s: the
+    check Optim and save share (an optimizer built for another model)."""
+    own = {id(p) for p in net.parameters()}
+    return [(i, p) for i, p in enumerate(optimizer.params) if id(p) not in own]
+
+
 def snapshot_parameters(net: Module) -> list:
     """Device copies of every parameter and buffer."""
     return [array.copy() for array in named_state(net).values()]

@@ -27,6 +27,7 @@ from .history import History
 from .inference import batches, run_evaluation
 from .metrics import check_metric_targets, check_metric_value, resolve_metrics
 from .progress import Progress, _progress_bar  # noqa: F401 - _progress_bar: the bar fit draws, for tests
+from .snapshot import foreign_parameters
 
 VALIDATION_ROWS = 64  # the rows of validation data fit runs through the net before training, to check them
 
@@ -34,14 +35,14 @@ VALIDATION_ROWS = 64  # the rows of validation data fit runs through the net bef
 def _check_optimizer_fits(net: Module, optimizer: Optimizer) -> None:
     """The optimizer updates parameters of ``net`` and no others: one built for another model would train
     nothing. A subset of the net's parameters is fine (the others stay frozen)."""
-    own = {id(p) for p in net.parameters()}
-    foreign = [p.name or f"#{i}" for i, p in enumerate(optimizer.params) if id(p) not in own]
-    if foreign or not own & {id(p) for p in optimizer.params}:
-        held = len(optimizer.params) - len(foreign)
+    foreign = [p.name or f"#{i}" for i, p in foreign_parameters(net, optimizer)]
+    held = len(optimizer.params) - len(foreign)
+    if foreign or not held:
         raise ArgumentError(f"Optim: the optimizer {type(optimizer).__name__} holds {held} of the "
-                            f"{len(own)} parameters of net {type(net).__name__} and {len(foreign)} of another model "
-                            f"({foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Expected an optimizer built on "
-                            f"this net (or on some of its parameters), e.g. {type(optimizer).__name__}(net, ...)")
+                            f"{len(net.parameters())} parameters of net {type(net).__name__} and {len(foreign)} of "
+                            f"another model ({foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Expected an "
+                            f"optimizer built on this net (or on some of its parameters), e.g. "
+                            f"{type(optimizer).__name__}(net, ...)")
 
 
 class Optim:
