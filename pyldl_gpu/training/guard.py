@@ -67,7 +67,7 @@ class Guard:
         read-back on a GPU, once)."""
         state = [(name, a) for name, a in self._state() if not name.startswith("the gradient")]
         flag = _all_finite(a for _, a in state)
-        if bool(backends.to_numpy(flag)):  # a host array on the CPU: nothing is read back
+        if bool(flag if backends.xp() is backends.host() else backends.to_numpy(flag)):  # no read on the CPU
             return
         raise NonFiniteLossError(f"fit: {_first_non_finite(state)} is NaN or infinite before training started; "
                                  "expected finite values (re-initialise or reload the model); nothing was trained")
